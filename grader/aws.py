@@ -1,0 +1,67 @@
+"""Small look-ups that many scenarios' checks share (one place for each)."""
+
+from __future__ import annotations
+
+import json
+
+from botocore.exceptions import ClientError
+
+from .check import Env
+
+
+def error_code(exc: ClientError) -> str:
+    return exc.response.get("Error", {}).get("Code", "")
+
+
+def bucket_names(env: Env) -> list[str]:
+    """Buckets owned by the learner's account (head_bucket would also see other accounts')."""
+    return [b["Name"] for b in env.client("s3").list_buckets().get("Buckets", [])]
+
+
+def queue_names(env: Env) -> list[str]:
+    urls = env.client("sqs").list_queues().get("QueueUrls", [])
+    return [u.rsplit("/", 1)[-1] for u in urls]
+
+
+def queue(env: Env, name: str) -> dict | None:
+    """{"url", "arn", "attributes"} of the learner's queue `name`, or None. Memoised per run."""
+    memo = getattr(env, "memo", {})
+    key = f"sqs-queue:{name}"
+    if key in memo:
+        return memo[key]
+    sqs = env.client("sqs")
+    try:
+        url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+    except ClientError as exc:
+        if "NonExistentQueue" in error_code(exc) or "QueueDoesNotExist" in error_code(exc):
+            memo[key] = None
+            return None
+        raise
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    found = {"url": url, "arn": attributes["QueueArn"], "attributes": attributes}
+    memo[key] = found
+    return found
+
+
+def queue_policy(env: Env, name: str) -> dict | None:
+    found = queue(env, name)
+    if not found or not found["attributes"].get("Policy"):
+        return None
+    return json.loads(found["attributes"]["Policy"])
+
+
+def bucket_notifications(env: Env, bucket: str) -> dict:
+    config = env.client("s3").get_bucket_notification_configuration(Bucket=bucket)
+    config.pop("ResponseMetadata", None)
+    return config
+
+
+def sqs_bodies(env: Env, queue_name: str) -> list[dict]:
+    """Messages of the learner's queue, peeked (nothing received), bodies parsed when JSON."""
+    messages = env.emulator.peek_messages(env.account_id, env.region, queue_name)
+    for m in messages:
+        try:
+            m["ParsedBody"] = json.loads(m.get("Body", ""))
+        except ValueError:
+            m["ParsedBody"] = None
+    return messages

@@ -1,0 +1,93 @@
+"""What a check function returns, and the context it runs in.
+
+A check is `def <check_id>(ctx: CheckContext) -> Outcome`. It returns `passed()` or
+`failed("<message key>", **params)`; the learner-facing text comes from the check's `messages` in
+scenario.yaml, filled with the params (so the message names the resource). `debug` is for scenario
+authors only and shown with `awslab grade --debug`. Anything a check raises becomes status `error`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from sandbox.accounts import Account
+from sandbox.emulator import EmulatorClient
+
+
+@dataclass
+class Outcome:
+    passed: bool
+    key: str
+    params: dict = field(default_factory=dict)
+    debug: str | None = None
+
+
+def passed(key: str = "pass", /, debug: str | None = None, **params) -> Outcome:
+    return Outcome(True, key, params, debug)
+
+
+def failed(key: str, /, debug: str | None = None, **params) -> Outcome:
+    return Outcome(False, key, params, debug)
+
+
+class Env:
+    """One learner account seen from outside the emulator: names, boto3 clients, awslab routes.
+
+    Used by scenario setup, checks and the CLI. Clients are built lazily, never at import time.
+    """
+
+    def __init__(self, account: Account, names: dict[str, str]):
+        self.account = account
+        self.names = names
+        self.emulator = EmulatorClient(account.endpoint)
+        self._session = account.session()
+        self._clients: dict[str, object] = {}
+
+    @property
+    def account_id(self) -> str:
+        return self.account.account_id
+
+    @property
+    def region(self) -> str:
+        return self.account.region
+
+    def client(self, service: str):
+        if service not in self._clients:
+            self._clients[service] = self.account.client(service, self._session)
+        return self._clients[service]
+
+
+class CheckContext(Env):
+    """Env plus what checks share during one grading run: a memo and clean-up actions."""
+
+    def __init__(self, account: Account, names: dict[str, str]):
+        super().__init__(account, names)
+        self.memo: dict[str, object] = {}
+        self._cleanups: list[Callable[[], None]] = []
+
+    def on_cleanup(self, fn: Callable[[], None]) -> None:
+        """Register an action that undoes what a flow check did (run after all checks, last first)."""
+        self._cleanups.append(fn)
+
+    def run_cleanups(self) -> list[str]:
+        problems = []
+        while self._cleanups:
+            fn = self._cleanups.pop()
+            try:
+                fn()
+            except Exception as exc:  # reported to the caller, never silently dropped
+                problems.append(f"{getattr(fn, '__name__', fn)}: {type(exc).__name__}: {exc}")
+        return problems
+
+    @staticmethod
+    def wait_for(probe: Callable[[], object], timeout: float, interval: float = 0.1):
+        """Call `probe` until it returns something truthy or `timeout` seconds pass; return the
+        last value (falsy on timeout)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = probe()
+            if value or time.monotonic() >= deadline:
+                return value
+            time.sleep(interval)

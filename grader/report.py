@@ -1,0 +1,81 @@
+"""Reporters: terminal (rich, ja or en), JSON (DESIGN.md section 4) and JUnit XML."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from sandbox.i18n import t
+
+from .result import GradeResult
+
+_STYLE = {"pass": "green", "fail": "red", "error": "bold magenta", "skipped": "dim"}
+
+
+def to_json(result: GradeResult, debug: bool = False) -> str:
+    return json.dumps(result.to_json(debug=debug), ensure_ascii=False, indent=2)
+
+
+def to_junit(result: GradeResult) -> str:
+    """One <testsuite> per scenario, one <testcase> per check (fail -> failure, error -> error)."""
+    suite = ET.Element(
+        "testsuite",
+        name=result.scenario,
+        tests=str(len(result.checks)),
+        failures=str(sum(c.status == "fail" for c in result.checks)),
+        errors=str(sum(c.status == "error" for c in result.checks)),
+        skipped=str(sum(c.status == "skipped" for c in result.checks)),
+        time=f"{result.duration_s:.3f}",
+    )
+    props = ET.SubElement(suite, "properties")
+    for name, value in (
+        ("account", result.account), ("region", result.region), ("score", result.score),
+        ("max_score", result.max_score), ("hints_used", result.hints_used),
+    ):
+        ET.SubElement(props, "property", name=name, value=str(value))
+    for c in result.checks:
+        case = ET.SubElement(suite, "testcase", classname=result.scenario, name=c.id)
+        case.set("points", str(c.points))
+        if c.status == "fail":
+            ET.SubElement(case, "failure", message=c.message).text = c.hint
+        elif c.status == "error":
+            ET.SubElement(case, "error", message=c.message).text = c.debug or ""
+        elif c.status == "skipped":
+            ET.SubElement(case, "skipped", message=c.message)
+        ET.SubElement(case, "system-out").text = f"{c.title}\n{c.message}"
+    ET.indent(suite)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suite, encoding="unicode") + "\n"
+
+
+def print_text(result: GradeResult, title: str, console: Console | None = None, debug: bool = False) -> None:
+    console = console or Console()
+    lang = result.lang
+    table = Table(title=f"{title}  ({result.scenario}, {result.account}, {result.region})",
+                  show_lines=True, expand=False)
+    table.add_column("", no_wrap=True)
+    table.add_column(t("report-col-check", lang))
+    table.add_column(t("report-col-points", lang), justify="right", no_wrap=True)
+    table.add_column(t("report-col-message", lang))
+    for c in result.checks:
+        status = f"[{_STYLE[c.status]}]{t('status-' + c.status, lang)}[/]"
+        message = escape(c.message)
+        if c.hint:
+            message += f"\n[cyan]{t('report-hint-label', lang)}:[/] {escape(c.hint)}"
+        if debug and c.debug:
+            message += f"\n[dim]debug: {escape(c.debug)}[/]"
+        table.add_row(status, f"{escape(c.title)}\n[dim]{c.id}[/]", f"{c.earned}/{c.points}", message)
+    console.print(table)
+    console.print(t("report-score", lang, score=result.score, max=result.max_score)
+                  + f"  ({result.duration_s:.2f} s)")
+    if result.hints_used:
+        console.print(t("report-hints", lang, hints=result.hints_used, penalty=result.hint_penalty))
+    if not result.gradable:
+        console.print(f"[bold magenta]{t('report-not-gradable', lang)}[/]")
+    elif result.passed:
+        console.print(f"[bold green]{t('report-passed', lang)}[/]")
+    else:
+        console.print(f"[bold red]{t('report-not-passed', lang)}[/]")

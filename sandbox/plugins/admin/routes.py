@@ -1,0 +1,50 @@
+"""HTTP routes under /_awslab/ used by the awslab CLI and grader (which never import LocalStack)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from localstack.http import Request, Response, route
+
+import sandbox
+
+from .reset import reset_account
+from .sqs_messages import remove_messages
+
+ACCOUNT_RE = re.compile(r"^\d{12}$")
+
+
+def _json(body: dict, status: int = 200) -> Response:
+    return Response(json.dumps(body), status=status, mimetype="application/json")
+
+
+def _error(code: str, message: str, status: int) -> Response:
+    return _json({"error": {"code": code, "message": message}}, status)
+
+
+class AdminRoutes:
+    @route("/_awslab/info", methods=["GET"])
+    def info(self, request: Request) -> Response:
+        return _json({"awslab": sandbox.__version__, "plugins": ["admin"]})
+
+    @route("/_awslab/accounts/<account_id>/reset", methods=["POST"])
+    def reset(self, request: Request, account_id: str) -> Response:
+        if not ACCOUNT_RE.match(account_id):
+            return _error("InvalidAccountId", f"account id must be 12 digits: {account_id!r}", 400)
+        return _json(reset_account(account_id))
+
+    @route(
+        "/_awslab/sqs/<region>/<account_id>/<queue_name>/remove-messages", methods=["POST"]
+    )
+    def remove_sqs_messages(
+        self, request: Request, region: str, account_id: str, queue_name: str
+    ) -> Response:
+        try:
+            ids = json.loads(request.data or b"{}").get("MessageIds") or []
+        except ValueError:
+            return _error("InvalidRequest", "body must be JSON: {\"MessageIds\": [...]}", 400)
+        removed = remove_messages(account_id, region, queue_name, ids)
+        if removed is None:
+            return _error("QueueDoesNotExist", f"no queue {queue_name} in {account_id}/{region}", 404)
+        return _json({"Removed": removed})

@@ -1,0 +1,84 @@
+"""The learner's progress under AWSLAB_HOME: best score and hints used, per account and scenario.
+
+One JSON file, updated under an exclusive lock and replaced atomically, so two awslab commands
+running at once lose nothing and a crash never leaves a half-written file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import time
+from pathlib import Path
+
+from . import config
+
+
+def _path() -> Path:
+    return config.home() / "progress.json"
+
+
+@contextlib.contextmanager
+def _locked():
+    home = config.home()
+    home.mkdir(parents=True, exist_ok=True)
+    with open(home / "progress.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            data = json.loads(_path().read_text())
+        except FileNotFoundError:
+            data = {}
+        except ValueError as exc:
+            raise ValueError(f"{_path()} is not valid JSON ({exc}); move it away to start afresh") from None
+        yield data
+        tmp = _path().with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, indent=2, sort_keys=True))
+        os.replace(tmp, _path())
+
+
+def _entry(data: dict, account: str, scenario: str) -> dict:
+    return data.setdefault(account, {}).setdefault(scenario, {"hints_used": 0})
+
+
+def get(account: str, scenario: str) -> dict:
+    try:
+        data = json.loads(_path().read_text())
+    except (FileNotFoundError, ValueError):
+        return {"hints_used": 0}
+    return data.get(account, {}).get(scenario, {"hints_used": 0})
+
+
+def all_for(account: str) -> dict:
+    try:
+        return json.loads(_path().read_text()).get(account, {})
+    except (FileNotFoundError, ValueError):
+        return {}
+
+
+def record_start(account: str, scenario: str) -> None:
+    with _locked() as data:
+        entry = _entry(data, account, scenario)
+        entry["started_at"] = time.time()
+
+
+def record_hint(account: str, scenario: str, total: int) -> int:
+    """Mark one more hint as used; return its 1-based number (never more than `total`)."""
+    with _locked() as data:
+        entry = _entry(data, account, scenario)
+        entry["hints_used"] = min(total, entry.get("hints_used", 0) + 1)
+        return entry["hints_used"]
+
+
+def record_grade(account: str, scenario: str, score: int, max_score: int, passed: bool) -> None:
+    with _locked() as data:
+        entry = _entry(data, account, scenario)
+        entry["attempts"] = entry.get("attempts", 0) + 1
+        entry["last_score"] = score
+        entry["max_score"] = max_score
+        entry["last_graded_at"] = time.time()
+        if score >= entry.get("best_score", -1):
+            entry["best_score"] = score
+        entry["passed"] = entry.get("passed", False) or passed
+

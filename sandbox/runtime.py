@@ -1,0 +1,236 @@
+"""The embedded emulator: LocalStack 4.14.0 in host mode, as a background process group.
+
+Settings come from DESIGN.md section 3 (measured on these machines): without DISABLE_EVENTS the
+shutdown hangs on analytics; the machine has /.dockerenv, so OVERRIDE_IN_DOCKER=0 and a private
+FILESYSTEM_ROOT keep LocalStack from wiping its default temporary folder; DNS_ADDRESS=0 because
+there is no network; SQS_ENDPOINT_STRATEGY=path because *.localstack.cloud does not resolve offline.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import config
+from .emulator import EmulatorClient
+from .errors import AwslabError, EmulatorUnavailable
+
+MIN_PYTHON = (3, 12)
+STOP_GRACE_S = 10.0
+LOG_TAIL_LINES = 15
+
+
+@dataclass
+class EmulatorInfo:
+    pid: int
+    port: int
+    log: str
+    started_at: float
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+def check_python(version: tuple[int, ...] = tuple(sys.version_info[:3])) -> None:
+    if tuple(version[:2]) < MIN_PYTHON:
+        found = ".".join(map(str, version[:3]))
+        raise AwslabError(
+            f"Python {found} is too old: LocalStack 4.14 needs Python >= 3.12 "
+            "(install python3.13, or let `make` pick it through .python-version)"
+        )
+
+
+def emulator_env(port: int, home: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    # Learner credentials in the caller's shell must not leak into LocalStack's own clients.
+    for key in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        env.pop(key, None)
+    env.update(
+        {
+            "GATEWAY_LISTEN": f"127.0.0.1:{port}",
+            "DISABLE_EVENTS": "1",
+            "OVERRIDE_IN_DOCKER": "0",
+            "FILESYSTEM_ROOT": str(home / "localstack"),
+            "DNS_ADDRESS": "0",
+            "SQS_ENDPOINT_STRATEGY": "path",
+            "SKIP_SSL_CERT_DOWNLOAD": "1",
+            "LOCALSTACK_HOST": f"127.0.0.1:{port}",
+            "AWSLAB_HOME": str(home),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie child of ours still "exists"; treat it as dead.
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ", 1)[1][:1] != "Z"
+    except OSError:
+        return True
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def log_tail(path: str | Path, lines: int = LOG_TAIL_LINES) -> str:
+    try:
+        text = Path(path).read_text(errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(text.rstrip().splitlines()[-lines:])
+
+
+def current() -> EmulatorInfo | None:
+    """The emulator recorded in AWSLAB_HOME, if its process is still alive."""
+    state = config.read_emulator_state()
+    if not state:
+        return None
+    info = EmulatorInfo(**{k: state[k] for k in ("pid", "port", "log", "started_at")})
+    if not _pid_alive(info.pid):
+        return None
+    return info
+
+
+def awslab_info(endpoint: str, timeout: float = 2.0) -> dict:
+    return EmulatorClient(endpoint, timeout=timeout).info()
+
+
+def start(port: int = config.DEFAULT_PORT, timeout: float = 90.0) -> tuple[EmulatorInfo, bool]:
+    """Start the emulator in the background and wait until it and awslab's plugins answer.
+
+    Returns (info, started): started is False when it was already running.
+    """
+    check_python()
+    home = config.home()
+    running = current()
+    if running:
+        if port not in (0, running.port):
+            raise AwslabError(
+                f"the emulator is already running on port {running.port} "
+                f"(pid {running.pid}); stop it with `awslab down` first"
+            )
+        return running, False
+    if port == 0:
+        port = free_port()
+    elif port_in_use(port):
+        raise AwslabError(
+            f"port {port} is already in use by another program: choose another with --port"
+        )
+
+    home.mkdir(parents=True, exist_ok=True)
+    log_path = home / "emulator.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "localstack.runtime.main"],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=emulator_env(port, home),
+            cwd=home,
+            # Own process group: `down` signals the group, so every child dies with the emulator.
+            start_new_session=True,
+        )
+    info = EmulatorInfo(pid=proc.pid, port=port, log=str(log_path), started_at=time.time())
+    _write_state(info)
+
+    deadline = time.monotonic() + timeout
+    while True:
+        code = proc.poll()
+        if code is not None:
+            _clear_state()
+            raise AwslabError(
+                f"the emulator exited during start-up (exit code {code}); log: {log_path}",
+                detail=log_tail(log_path),
+            )
+        try:
+            awslab_info(info.endpoint, timeout=1.0)
+            return info, True
+        except EmulatorUnavailable:
+            pass
+        if time.monotonic() > deadline:
+            _kill_group(proc.pid)
+            _clear_state()
+            raise AwslabError(
+                f"the emulator did not become ready within {timeout:.0f} s; log: {log_path}",
+                detail=log_tail(log_path),
+            )
+        time.sleep(0.1)
+
+
+def stop(grace: float = STOP_GRACE_S) -> EmulatorInfo | None:
+    """Stop the recorded emulator and every process of its group. Returns what was stopped."""
+    state = config.read_emulator_state()
+    if not state:
+        return None
+    info = EmulatorInfo(**{k: state[k] for k in ("pid", "port", "log", "started_at")})
+    # Signal the group even if its leader is gone: children (Lambda runtimes) may outlive it.
+    _kill_group(info.pid, grace)
+    _clear_state()
+    return info
+
+
+def _kill_group(pid: int, grace: float = STOP_GRACE_S) -> None:
+    # SIGTERM first so LocalStack shuts services down; SIGKILL the group if it hangs
+    # (DESIGN.md: shutdown can hang, for example with Lambda children around).
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        _reap(pid)
+        if not _pid_alive(pid):
+            break
+        time.sleep(0.05)
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    _reap(pid)
+
+
+def _reap(pid: int) -> None:
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+
+
+def _write_state(info: EmulatorInfo) -> None:
+    path = config.emulator_state_file()
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(info.__dict__))
+    os.replace(tmp, path)
+
+
+def _clear_state() -> None:
+    config.emulator_state_file().unlink(missing_ok=True)

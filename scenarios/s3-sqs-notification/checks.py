@@ -1,0 +1,180 @@
+"""Checks of s3-sqs-notification: one function per check id in scenario.yaml.
+
+The queue policy is judged the way AWS would judge S3's delivery: S3 calls sqs:SendMessage as the
+service principal s3.amazonaws.com with aws:SourceArn = the bucket ARN and aws:SourceAccount = the
+bucket owner (Amazon S3 User Guide, "Granting permissions to publish event notification messages
+to a destination"). Any policy that allows exactly that passes, the blog's own (Principal AWS:*,
+Action SQS:*, narrowed by ArnLike aws:SourceArn) included.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import time
+import uuid
+
+from grader import aws
+from grader.check import CheckContext, failed, passed
+from sandbox import iam_policy
+
+FLOW_WAIT_S = 10.0
+OTHER_ACCOUNT = "999999999999"
+
+
+def bucket_exists(ctx: CheckContext):
+    names = aws.bucket_names(ctx)
+    if ctx.names["bucket"] in names:
+        return passed()
+    return failed("missing", found=", ".join(names) or "-")
+
+
+def queue_exists(ctx: CheckContext):
+    found = aws.queue(ctx, ctx.names["queue"])
+    if not found:
+        return failed("missing", found=", ".join(aws.queue_names(ctx)) or "-")
+    if found["attributes"].get("FifoQueue") == "true":
+        return failed("fifo")
+    return passed(arn=found["arn"])
+
+
+def _s3_delivery(ctx: CheckContext, bucket: str, account: str) -> iam_policy.Request:
+    return iam_policy.Request(
+        action="sqs:SendMessage",
+        resource=aws.queue(ctx, ctx.names["queue"])["arn"],
+        principal={"Service": "s3.amazonaws.com"},
+        context={"aws:SourceArn": f"arn:aws:s3:::{bucket}", "aws:SourceAccount": account},
+    )
+
+
+def queue_policy_allows_s3(ctx: CheckContext):
+    queue = aws.queue(ctx, ctx.names["queue"])
+    raw = queue["attributes"].get("Policy")
+    if not raw:
+        return failed("no-policy")
+    try:
+        decision = iam_policy.evaluate(raw, _s3_delivery(ctx, ctx.names["bucket"], ctx.account_id))
+    except iam_policy.PolicyError as exc:
+        return failed("invalid", problem=str(exc))
+    if decision.effect == iam_policy.DENY:
+        return failed("denied", sid=decision.statement.get("Sid", "-"), debug=raw)
+    if not decision.allowed:
+        return failed("not-allowed", arn=queue["arn"], debug=raw)
+    return passed(sid=decision.statement.get("Sid", "-"))
+
+
+def queue_policy_restricts_source(ctx: CheckContext):
+    raw = aws.queue(ctx, ctx.names["queue"])["attributes"]["Policy"]
+    other_bucket = f"awslab-other-bucket-{ctx.account_id}"
+    if iam_policy.evaluate(raw, _s3_delivery(ctx, other_bucket, ctx.account_id)).allowed:
+        return failed("any-bucket", other=other_bucket, debug=raw)
+    direct = iam_policy.Request(
+        action="sqs:SendMessage",
+        resource=aws.queue(ctx, ctx.names["queue"])["arn"],
+        principal={"AWS": f"arn:aws:iam::{OTHER_ACCOUNT}:user/someone"},
+        context={"aws:PrincipalAccount": OTHER_ACCOUNT},
+    )
+    if iam_policy.evaluate(raw, direct).allowed:
+        return failed("anyone", other=OTHER_ACCOUNT, debug=raw)
+    return passed()
+
+
+def _queue_configurations(ctx: CheckContext) -> list[dict]:
+    config = aws.bucket_notifications(ctx, ctx.names["bucket"])
+    return config.get("QueueConfigurations", [])
+
+
+def _covers_put(events: list[str]) -> bool:
+    return any(fnmatch.fnmatchcase("s3:ObjectCreated:Put", e) for e in events)
+
+
+def _our_configuration(ctx: CheckContext) -> dict | None:
+    arn = aws.queue(ctx, ctx.names["queue"])["arn"]
+    mine = [c for c in _queue_configurations(ctx) if c.get("QueueArn") == arn]
+    return next((c for c in mine if _covers_put(c.get("Events", []))), mine[0] if mine else None)
+
+
+def notification_targets_queue(ctx: CheckContext):
+    configs = _queue_configurations(ctx)
+    if not configs:
+        return failed("none")
+    arn = aws.queue(ctx, ctx.names["queue"])["arn"]
+    ours = _our_configuration(ctx)
+    if ours is None:
+        return failed("other-queue", targets=[c.get("QueueArn") for c in configs], arn=arn)
+    events = ours.get("Events", [])
+    if not _covers_put(events):
+        return failed("wrong-events", events=events)
+    return passed(id=ours.get("Id", "-"), events=events)
+
+
+def notification_named(ctx: CheckContext):
+    found = _our_configuration(ctx).get("Id", "")
+    if found == ctx.names["notification"]:
+        return passed()
+    return failed("other-name", found=found or "-")
+
+
+def _probe_key(configuration: dict) -> str:
+    """A key that passes the notification's prefix/suffix filter, so any correct filter works."""
+    rules = configuration.get("Filter", {}).get("Key", {}).get("FilterRules", [])
+    values = {r["Name"].lower(): r["Value"] for r in rules}
+    return f"{values.get('prefix', '')}awslab-probe-{uuid.uuid4().hex[:12]}{values.get('suffix', '')}"
+
+
+def _messages_about(ctx: CheckContext, key: str) -> list[dict]:
+    found = []
+    for m in aws.sqs_bodies(ctx, ctx.names["queue"]):
+        body = m["ParsedBody"] if isinstance(m["ParsedBody"], dict) else {}
+        records = body.get("Records") or []
+        if any(r.get("s3", {}).get("object", {}).get("key") == key for r in records) or key in m.get("Body", ""):
+            found.append(m)
+    return found
+
+
+def upload_notifies_queue(ctx: CheckContext):
+    bucket, queue = ctx.names["bucket"], ctx.names["queue"]
+    configuration = _our_configuration(ctx)
+    key = _probe_key(configuration)
+    s3 = ctx.client("s3")
+
+    def cleanup():
+        s3.delete_object(Bucket=bucket, Key=key)
+        removal_events = [
+            e for c in _queue_configurations(ctx) for e in c.get("Events", [])
+            if e.startswith("s3:ObjectRemoved")
+        ]
+        if removal_events:  # the learner also listens for deletions: let that message arrive too
+            ctx.wait_for(lambda: len(_messages_about(ctx, key)) > 0, timeout=2.0)
+        ids = [m["MessageId"] for m in _messages_about(ctx, key)]
+        if ids:
+            ctx.emulator.remove_messages(ctx.account_id, ctx.region, queue, ids)
+
+    cleanup.__name__ = f"remove probe {key}"
+    started = time.monotonic()
+    s3.put_object(Bucket=bucket, Key=key, Body=b"awslab probe object\n", ContentType="text/plain")
+    ctx.on_cleanup(cleanup)
+    messages = ctx.wait_for(lambda: _messages_about(ctx, key), timeout=FLOW_WAIT_S)
+    seconds = f"{time.monotonic() - started:.1f}"
+    if not messages:
+        return failed("no-message", key=key, seconds=f"{FLOW_WAIT_S:g}")
+    for m in messages:
+        body = m["ParsedBody"] if isinstance(m["ParsedBody"], dict) else {}
+        for record in body.get("Records") or []:
+            if (
+                record.get("eventSource") == "aws:s3"
+                and record.get("eventName") == "ObjectCreated:Put"
+                and record.get("s3", {}).get("bucket", {}).get("name") == bucket
+            ):
+                return passed(key=key, seconds=seconds)
+    return failed("wrong-record", key=key, body=messages[0].get("Body", "")[:200])
+
+
+def test_event_delivered(ctx: CheckContext):
+    bucket = ctx.names["bucket"]
+    messages = aws.sqs_bodies(ctx, ctx.names["queue"])
+    for m in messages:
+        body = m["ParsedBody"]
+        if isinstance(body, dict) and body.get("Event") == "s3:TestEvent" and body.get("Bucket") == bucket:
+            return passed(time=body.get("Time", "-"))
+    return failed("missing", count=len(messages), debug=json.dumps([m.get("Body") for m in messages])[:500])
