@@ -1,0 +1,69 @@
+"""Test fixtures: one real embedded emulator (LocalStack 4.14.0 + awslab plugins) per test session.
+
+Each test that touches the emulator gets its own learner account, so tests never see each other's
+resources (per-learner names keep global S3 bucket names apart too).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sandbox import accounts, runtime
+
+REPO = Path(__file__).resolve().parent.parent
+_account_numbers = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def awslab_home(tmp_path_factory) -> Path:
+    home = tmp_path_factory.mktemp("awslab-home")
+    previous = os.environ.get("AWSLAB_HOME")
+    os.environ["AWSLAB_HOME"] = str(home)
+    # Tests must not depend on the developer's shell.
+    for var in ("AWSLAB_ENDPOINT", "AWS_ACCESS_KEY_ID", "AWS_ENDPOINT_URL", "AWSLAB_NAMING", "AWSLAB_LANG"):
+        os.environ.pop(var, None)
+    yield home
+    if previous is None:
+        os.environ.pop("AWSLAB_HOME", None)
+    else:
+        os.environ["AWSLAB_HOME"] = previous
+
+
+@pytest.fixture(scope="session")
+def emulator(awslab_home):
+    info, _ = runtime.start(port=0)
+    try:
+        yield info
+    finally:
+        runtime.stop()
+
+
+@pytest.fixture
+def account_id(emulator) -> str:
+    """A fresh 12-digit learner account for this test (worker pid keeps parallel sessions apart)."""
+    return f"{(os.getpid() % 100000):05d}{next(_account_numbers):07d}"
+
+
+@pytest.fixture
+def account(emulator, account_id) -> accounts.Account:
+    return accounts.Account(account_id=account_id, region="ap-northeast-1", endpoint=emulator.endpoint)
+
+
+def run_cli(*args: str, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run the real `awslab` command line in a subprocess."""
+    full_env = {**os.environ, "AWSLAB_LANG": "en", **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "sandbox.cli", *args],
+        capture_output=True, text=True, env=full_env, timeout=timeout, cwd=REPO,
+    )
+
+
+@pytest.fixture
+def cli():
+    return run_cli

@@ -1,0 +1,63 @@
+"""Starting and stopping the embedded emulator: clear errors, no processes left behind."""
+
+import os
+import time
+
+import pytest
+import requests
+
+from sandbox import runtime
+from sandbox.errors import AwslabError
+
+
+def test_python_too_old_is_explained():
+    with pytest.raises(AwslabError, match=r"Python 3.11.7 is too old: LocalStack 4.14 needs Python >= 3.12"):
+        runtime.check_python((3, 11, 7))
+    runtime.check_python((3, 13, 0))
+
+
+def test_crash_during_start_shows_the_log_tail(tmp_path, monkeypatch):
+    # A real start whose interpreter dies at once: sitecustomize runs before LocalStack.
+    boot = tmp_path / "boot"
+    boot.mkdir()
+    (boot / "sitecustomize.py").write_text("raise SystemExit('awslab-test: simulated crash at start-up')\n")
+    monkeypatch.setenv("AWSLAB_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("PYTHONPATH", str(boot))
+    with pytest.raises(AwslabError) as err:
+        runtime.start(port=0, timeout=30)
+    assert "exited during start-up" in err.value.message
+    assert "simulated crash at start-up" in err.value.detail
+    assert runtime.current() is None
+
+
+def test_start_stop_leaves_nothing_running(tmp_path, monkeypatch):
+    monkeypatch.setenv("AWSLAB_HOME", str(tmp_path))
+    info, started = runtime.start(port=0)
+    try:
+        assert started
+        again, started_again = runtime.start(port=0)
+        assert not started_again and again.pid == info.pid
+        children = _group_members(info.pid)
+        assert info.pid in children
+    finally:
+        runtime.stop()
+    time.sleep(0.2)
+    assert _group_members(info.pid) == []
+    assert not runtime.port_in_use(info.port)
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{info.endpoint}/_awslab/info", timeout=2)
+    assert runtime.current() is None and runtime.stop() is None
+
+
+def _group_members(pgid: int) -> list[int]:
+    members = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                members.append(int(entry))
+    return members

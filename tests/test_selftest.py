@@ -1,0 +1,37 @@
+"""The scenario self-test (Instruqt `track test` style), for every scenario, on the real emulator:
+a fresh account scores 0 with no check passing and none erroring; the reference solution scores
+full marks; applying it twice, and grading twice, still does."""
+
+import pytest
+
+from grader import engine
+from grader import scenario as scenarios
+from sandbox.emulator import EmulatorClient
+
+ALL = scenarios.load_all()
+
+
+@pytest.mark.parametrize("sc", ALL, ids=[s.id for s in ALL])
+def test_scenario_self_test(sc, account, cli):
+    EmulatorClient(account.endpoint).reset_account(account.account_id)
+    if sc.setup:
+        from grader.check import Env
+
+        sc.setup(Env(account, sc.render_names(account.account_id)))
+
+    fresh = engine.grade(sc, account, "en")
+    statuses = {c.id: c.status for c in fresh.checks}
+    assert fresh.score == 0, statuses
+    assert "error" not in statuses.values(), [c.message for c in fresh.checks]
+    # Checks without prerequisites fail; the rest are skipped because a prerequisite failed.
+    for c in sc.checks:
+        assert statuses[c.id] == ("skipped" if c.depends_on else "fail"), c.id
+
+    for attempt in (1, 2):
+        out = cli("solve", sc.id, "--account", account.account_id)
+        assert out.returncode == 0, out.stderr
+        for _ in range(2):  # grading leaves no trace that changes the next grade
+            solved = engine.grade(sc, account, "en")
+            assert solved.score == solved.max_score, [
+                (c.id, c.status, c.message) for c in solved.checks if c.status != "pass"]
+            assert solved.passed and solved.gradable and not solved.cleanup_problems
