@@ -4,6 +4,7 @@ messages tell the learner what is wrong. Real emulator; each test has its own ac
 import json
 
 import pytest
+from botocore.exceptions import ClientError
 
 from grader import engine
 from grader import scenario as scenarios
@@ -67,6 +68,19 @@ def test_bucket_and_queue_only(env):
     assert c["upload-notifies-queue"].status == "skipped"
 
 
+def test_notification_before_policy_fails_as_on_aws(env):
+    make_bucket(env)
+    url, arn = make_queue(env)
+    with pytest.raises(ClientError) as err:
+        notify(env, arn)
+    error = err.value.response["Error"]
+    assert error["Code"] == "InvalidArgument"
+    assert error["Message"] == "Unable to validate the following destination configurations"
+    assert "do not allow S3 to publish notifications" in error["ArgumentValue"]
+    result, c = grade(env)
+    assert c["notification-targets-queue"].status == "fail"
+
+
 def test_policy_without_source_condition_is_named(env):
     make_bucket(env)
     url, arn = make_queue(env)
@@ -111,6 +125,7 @@ def test_policy_for_another_bucket_is_refused(env):
 def test_wrong_events_and_name(env):
     make_bucket(env)
     url, arn = make_queue(env)
+    set_policy(env, url, service_statement(env, arn, {"ArnLike": {"aws:SourceArn": f"arn:aws:s3:::{env.names['bucket']}"}}))
     notify(env, arn, events=("s3:ObjectRemoved:*",), name="something")
     _, c = grade(env)
     assert c["notification-targets-queue"].status == "fail"

@@ -11,8 +11,10 @@ from localstack.runtime import hooks
 def awslab_admin_routes():
     from localstack.services.edge import ROUTER
 
+    from .. import LOADED
     from .routes import AdminRoutes
     from .s3_storage import isolate_s3_storage
 
     isolate_s3_storage()
     ROUTER.add(AdminRoutes())
+    LOADED.append("admin")

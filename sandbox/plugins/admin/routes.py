@@ -8,6 +8,7 @@ import re
 from localstack.http import Request, Response, route
 
 import sandbox
+from sandbox.plugins import LOADED
 
 from .reset import reset_account
 from .sqs_messages import remove_messages
@@ -26,7 +27,7 @@ def _error(code: str, message: str, status: int) -> Response:
 class AdminRoutes:
     @route("/_awslab/info", methods=["GET"])
     def info(self, request: Request) -> Response:
-        return _json({"awslab": sandbox.__version__, "plugins": ["admin"]})
+        return _json({"awslab": sandbox.__version__, "plugins": sorted(LOADED)})
 
     @route("/_awslab/accounts/<account_id>/reset", methods=["POST"])
     def reset(self, request: Request, account_id: str) -> Response:

@@ -1,0 +1,88 @@
+"""The queue_policy plugin: AWS services deliver to a queue only when its policy admits them
+(real emulator, real S3 notifications and SNS subscriptions)."""
+
+import json
+import time
+
+import pytest
+from botocore.exceptions import ClientError
+
+from sandbox.runtime import awslab_info
+
+
+def _queue(account, name="q"):
+    sqs = account.client("sqs")
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return sqs, url, arn
+
+
+def _allow(sqs, url, arn, service, source_arn):
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({"Statement": [{
+        "Effect": "Allow", "Principal": {"Service": service}, "Action": "sqs:SendMessage",
+        "Resource": arn, "Condition": {"ArnEquals": {"aws:SourceArn": source_arn}}}]})})
+
+
+def _bodies(sqs, url, expected=None, timeout=3.0):
+    """Receive until `expected` messages arrived (deliveries are asynchronous) or `timeout` passed."""
+    bodies, deadline = [], time.monotonic() + timeout
+    while time.monotonic() < deadline and (expected is None or len(bodies) < expected):
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+        bodies += [json.loads(m["Body"]) for m in got]
+    return bodies
+
+
+def test_plugin_is_loaded(emulator):
+    assert "queue_policy" in awslab_info(emulator.endpoint)["plugins"]
+
+
+def test_s3_notification_needs_the_queue_policy(account):
+    s3 = account.client("s3")
+    bucket = f"{account.account_id}-qp"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": account.region})
+    sqs, url, arn = _queue(account)
+    config = {"QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectCreated:*"]}]}
+    with pytest.raises(ClientError, match="Unable to validate the following destination configurations"):
+        s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=config)
+
+    _allow(sqs, url, arn, "s3.amazonaws.com", "arn:aws:s3:::some-other-bucket")
+    with pytest.raises(ClientError, match="Unable to validate"):
+        s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=config)
+
+    _allow(sqs, url, arn, "s3.amazonaws.com", f"arn:aws:s3:::{bucket}")
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=config)
+    s3.put_object(Bucket=bucket, Key="hane.jpg", Body=b"x")
+    events = [b.get("Event") or b["Records"][0]["eventName"] for b in _bodies(sqs, url, expected=2)]
+    assert sorted(events) == ["ObjectCreated:Put", "s3:TestEvent"]
+
+
+def test_deliveries_stop_when_the_policy_is_removed(account):
+    s3 = account.client("s3")
+    bucket = f"{account.account_id}-qp2"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": account.region})
+    sqs, url, arn = _queue(account)
+    _allow(sqs, url, arn, "s3.amazonaws.com", f"arn:aws:s3:::{bucket}")
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
+        "QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectCreated:*"]}]})
+    sqs.purge_queue(QueueUrl=url)
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": ""})
+    s3.put_object(Bucket=bucket, Key="dropped.jpg", Body=b"x")
+    assert _bodies(sqs, url) == []
+
+
+def test_sns_subscription_needs_the_queue_policy(account):
+    sns = account.client("sns")
+    topic = sns.create_topic(Name="t")["TopicArn"]
+    sqs, url, arn = _queue(account)
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
+    sns.publish(TopicArn=topic, Message=json.dumps({"n": 1}))
+    assert _bodies(sqs, url) == []
+    _allow(sqs, url, arn, "sns.amazonaws.com", topic)
+    sns.publish(TopicArn=topic, Message=json.dumps({"n": 2}))
+    assert _bodies(sqs, url, expected=1) == [{"n": 2}]
+
+
+def test_learners_own_calls_are_not_affected(account):
+    sqs, url, _ = _queue(account)
+    sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"mine": True}))
+    assert _bodies(sqs, url, expected=1) == [{"mine": True}]
