@@ -48,6 +48,11 @@ def _scenario(scenario_id: str):
     return scenarios.get(scenario_id)
 
 
+def _resolve(scenario_id, account, region, endpoint, lang):
+    """(language, scenario, account) for commands that work on one scenario in one account."""
+    return lang or default_lang(), _scenario(scenario_id), accounts.resolve(account, region, endpoint)
+
+
 def _env_for(scenario, account: accounts.Account):
     from grader.check import Env
 
@@ -56,8 +61,13 @@ def _env_for(scenario, account: accounts.Account):
 
 def _require_emulator(account: accounts.Account) -> dict:
     from .emulator import EmulatorClient
+    from .errors import EmulatorUnavailable
 
-    return EmulatorClient(account.endpoint).info()
+    try:
+        return EmulatorClient(account.endpoint).info()
+    except EmulatorUnavailable:
+        runtime.explain_dead_emulator(account.endpoint)
+        raise
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
@@ -117,7 +127,11 @@ def status(endpoint, lang):
     lang = lang or default_lang()
     info = runtime.current()
     url = config.endpoint(endpoint)
-    about = runtime.awslab_info(url)
+    try:
+        about = runtime.awslab_info(url)
+    except AwslabError:
+        runtime.explain_dead_emulator(url)
+        raise
     if info and info.endpoint == url:
         click.echo(t("status-running", lang, endpoint=url, pid=info.pid, version=about["awslab"], log=info.log))
     else:
@@ -163,9 +177,7 @@ def list_(account, region, endpoint, lang):
 @_lang_option
 def show(scenario_id, fmt, account, region, endpoint, lang):
     """Show a scenario's task, with the resource names rendered for this account."""
-    lang = lang or default_lang()
-    sc = _scenario(scenario_id)
-    acct = accounts.resolve(account, region, endpoint)
+    lang, sc, acct = _resolve(scenario_id, account, region, endpoint, lang)
     names = sc.render_names(acct.account_id)
     if fmt == "json":
         click.echo(json.dumps({
@@ -190,6 +202,8 @@ def _print_task(sc, acct: accounts.Account, lang: str) -> None:
     console.print(f"\n[bold]{t('show-names', lang, account=acct.account_id)}[/]")
     for key, value in names.items():
         console.print(f"  {key}: [cyan]{value}[/]")
+    console.print(f"\n[bold]{t('show-end-state', lang)}[/]")
+    console.print(sc.text("end_state", lang, acct.account_id).strip())
     console.print(f"\n[bold]{t('show-checks', lang)}[/]")
     for c in sc.checks:
         console.print(f"  - {Template(c.title[lang]).safe_substitute(names)} ({c.points})")
@@ -201,9 +215,7 @@ def _print_task(sc, acct: accounts.Account, lang: str) -> None:
 @_lang_option
 def start(scenario_id, account, region, endpoint, lang):
     """Reset the account, seed the scenario's preconditions and show the task."""
-    lang = lang or default_lang()
-    sc = _scenario(scenario_id)
-    acct = accounts.resolve(account, region, endpoint)
+    lang, sc, acct = _resolve(scenario_id, account, region, endpoint, lang)
     began = time.monotonic()
     _require_emulator(acct)
     env_ = _env_for(sc, acct)
@@ -259,9 +271,7 @@ def grade(scenario_id, fmt, output, only, debug, account, region, endpoint, lang
     """
     from grader import engine, report
 
-    lang = lang or default_lang()
-    sc = _scenario(scenario_id)
-    acct = accounts.resolve(account, region, endpoint)
+    lang, sc, acct = _resolve(scenario_id, account, region, endpoint, lang)
     _require_emulator(acct)
     hints_used = progress.get(acct.account_id, sc.id).get("hints_used", 0)
     result = engine.grade(sc, acct, lang, hints_used=hints_used, only=list(only) or None)
@@ -294,9 +304,7 @@ def grade(scenario_id, fmt, output, only, debug, account, region, endpoint, lang
 @_lang_option
 def hint(scenario_id, account, region, endpoint, lang):
     """Show the next hint (each hint used is recorded and may cost points)."""
-    lang = lang or default_lang()
-    sc = _scenario(scenario_id)
-    acct = accounts.resolve(account, region, endpoint)
+    lang, sc, acct = _resolve(scenario_id, account, region, endpoint, lang)
     names = sc.render_names(acct.account_id)
     total = len(sc.hints)
     used = progress.get(acct.account_id, sc.id).get("hints_used", 0)
@@ -321,9 +329,7 @@ def solve(scenario_id, account, region, endpoint, lang):
     """Apply the scenario's reference solution to the account (instructors, demos, tests)."""
     import os
 
-    lang = lang or default_lang()
-    sc = _scenario(scenario_id)
-    acct = accounts.resolve(account, region, endpoint)
+    lang, sc, acct = _resolve(scenario_id, account, region, endpoint, lang)
     _require_emulator(acct)
     args = [sys.executable, str(sc.solution_path)]
     for key, value in sc.render_names(acct.account_id).items():

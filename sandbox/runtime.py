@@ -120,6 +120,20 @@ def current() -> EmulatorInfo | None:
     return info
 
 
+def explain_dead_emulator(endpoint: str) -> None:
+    """If the emulator recorded for `endpoint` has died, raise an error that shows its log tail."""
+    state = config.read_emulator_state()
+    if not state or f"http://127.0.0.1:{state.get('port')}" != endpoint:
+        return
+    if _pid_alive(state["pid"]):
+        return
+    raise AwslabError(
+        f"the emulator (pid {state['pid']}, port {state['port']}) has stopped unexpectedly; "
+        f"start it again with `awslab up` (log: {state['log']})",
+        detail=log_tail(state["log"]),
+    )
+
+
 def awslab_info(endpoint: str, timeout: float = 2.0) -> dict:
     return EmulatorClient(endpoint, timeout=timeout).info()
 

@@ -61,3 +61,25 @@ def _group_members(pgid: int) -> list[int]:
             if int(fields[2]) == pgid and fields[0] != "Z":
                 members.append(int(entry))
     return members
+
+
+def test_an_emulator_that_died_is_reported_with_its_log(tmp_path, monkeypatch):
+    import signal
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("AWSLAB_HOME", str(tmp_path))
+    info, _ = runtime.start(port=0)
+    os.killpg(info.pid, signal.SIGKILL)  # the process group this test started
+    for _ in range(50):
+        os.waitpid(info.pid, os.WNOHANG)
+        if not runtime._pid_alive(info.pid):
+            break
+        time.sleep(0.05)
+    out = subprocess.run([sys.executable, "-m", "sandbox.cli", "grade", "s3-sqs-notification"],
+                         capture_output=True, text=True, env={**os.environ, "AWSLAB_LANG": "en"})
+    assert out.returncode == 2
+    first, *tail = out.stderr.splitlines()
+    assert f"the emulator (pid {info.pid}, port {info.port}) has stopped unexpectedly" in first
+    assert any("Ready." in line for line in tail)  # the end of LocalStack's log
+    runtime.stop()
