@@ -103,7 +103,9 @@ def naming_mode(account: str) -> str:
     """
     mode = os.environ.get("AWSLAB_NAMING", "auto")
     if mode not in ("auto", "blog", "per-learner"):
-        raise AwslabError(f"AWSLAB_NAMING must be auto, blog or per-learner, not {mode!r}")
+        from sandbox.i18n import t
+
+        raise AwslabError(t("err-naming", value=repr(mode)))
     if mode == "auto":
         return "blog" if account == config.DEFAULT_ACCOUNT else "per-learner"
     return mode
@@ -292,7 +294,7 @@ def load_all(root: Path = SCENARIOS_ROOT) -> list[Scenario]:
 
 def get(scenario_id: str, root: Path = SCENARIOS_ROOT) -> Scenario:
     if scenario_id not in scenario_ids(root):
-        from sandbox.i18n import default_lang, t
+        from sandbox.i18n import t
 
-        raise AwslabError(t("unknown-scenario", default_lang(), scenario=scenario_id))
+        raise AwslabError(t("unknown-scenario", scenario=scenario_id))
     return load(root / scenario_id)

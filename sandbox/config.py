@@ -55,10 +55,11 @@ def is_account_id(value: str | None) -> bool:
 
 def account(explicit: str | None = None) -> str:
     from .errors import AwslabError
+    from .i18n import t
 
     if explicit is not None:
         if not is_account_id(explicit):
-            raise AwslabError(f"invalid account id {explicit!r}: it must be 12 digits")
+            raise AwslabError(t("err-invalid-account", value=repr(explicit)))
         return explicit
     key = os.environ.get("AWS_ACCESS_KEY_ID")
     if is_account_id(key):

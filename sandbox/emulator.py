@@ -11,6 +11,7 @@ from urllib.parse import quote
 import requests
 
 from .errors import EmulatorUnavailable
+from .i18n import t
 
 
 class EmulatorClient:
@@ -24,18 +25,13 @@ class EmulatorClient:
         try:
             return self._http.request(method, self.endpoint + path, **kwargs)
         except requests.RequestException:
-            raise EmulatorUnavailable(
-                f"the emulator is not running at {self.endpoint}: start it with `awslab up`"
-            ) from None
+            raise EmulatorUnavailable(t("err-not-running", endpoint=self.endpoint)) from None
 
     def info(self) -> dict:
         """Raises EmulatorUnavailable unless an emulator with awslab's plugins answers."""
         resp = self._request("GET", "/_awslab/info")
         if resp.status_code != 200:
-            raise EmulatorUnavailable(
-                f"{self.endpoint} answers, but not as an awslab emulator (HTTP {resp.status_code} "
-                "on /_awslab/info): is it a LocalStack without awslab's plugins?"
-            )
+            raise EmulatorUnavailable(t("err-not-awslab", endpoint=self.endpoint, status=resp.status_code))
         return resp.json()
 
     def reset_account(self, account_id: str) -> dict:

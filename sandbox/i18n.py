@@ -15,8 +15,22 @@ LANGS = ("ja", "en")
 CATALOG = Path(__file__).with_name("messages.yaml")
 
 
+_chosen: str | None = None
+
+
+def use(lang: str | None) -> str:
+    """Make `lang` (from --lang) the language of everything printed from now on, errors included;
+    None keeps the default. Returns the language in effect."""
+    global _chosen
+    if lang in LANGS:
+        _chosen = lang
+    return default_lang()
+
+
 def default_lang() -> str:
-    """AWSLAB_LANG, else the locale (LC_ALL, LC_MESSAGES, LANG): Japanese locales get ja."""
+    """--lang (see use()), else AWSLAB_LANG, else the locale (LC_ALL, LC_MESSAGES, LANG)."""
+    if _chosen:
+        return _chosen
     explicit = os.environ.get("AWSLAB_LANG")
     if explicit in LANGS:
         return explicit
@@ -33,7 +47,8 @@ def catalog() -> dict[str, dict[str, str]]:
     return yaml.safe_load(CATALOG.read_text(encoding="utf-8"))
 
 
-def t(key: str, lang: str, **params) -> str:
-    """The text `key` in `lang`, with $name placeholders filled from params."""
+def t(key: str, lang: str | None = None, **params) -> str:
+    """The text `key` in `lang` (default: the language in effect), with $name placeholders filled."""
     entry = catalog()[key]
+    lang = lang or default_lang()
     return Template(entry[lang]).safe_substitute({k: str(v) for k, v in params.items()})

@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 
 from . import config
+from .errors import AwslabError
+from .i18n import t
 
 
 def _path() -> Path:
@@ -31,7 +33,7 @@ def _locked():
         except FileNotFoundError:
             data = {}
         except ValueError as exc:
-            raise ValueError(f"{_path()} is not valid JSON ({exc}); move it away to start afresh") from None
+            raise AwslabError(t("err-progress-corrupt", path=_path(), problem=exc)) from None
         yield data
         tmp = _path().with_suffix(".tmp")
         tmp.write_text(json.dumps(data, indent=2, sort_keys=True))

@@ -21,6 +21,7 @@ from pathlib import Path
 from . import config
 from .emulator import EmulatorClient
 from .errors import AwslabError, EmulatorUnavailable
+from .i18n import t
 
 MIN_PYTHON = (3, 12)
 STOP_GRACE_S = 10.0
@@ -41,11 +42,7 @@ class EmulatorInfo:
 
 def check_python(version: tuple[int, ...] = tuple(sys.version_info[:3])) -> None:
     if tuple(version[:2]) < MIN_PYTHON:
-        found = ".".join(map(str, version[:3]))
-        raise AwslabError(
-            f"Python {found} is too old: LocalStack 4.14 needs Python >= 3.12 "
-            "(install python3.13, or let `make` pick it through .python-version)"
-        )
+        raise AwslabError(t("err-python-too-old", found=".".join(map(str, version[:3]))))
 
 
 def emulator_env(port: int, home: Path) -> dict[str, str]:
@@ -128,8 +125,7 @@ def explain_dead_emulator(endpoint: str) -> None:
     if _pid_alive(state["pid"]):
         return
     raise AwslabError(
-        f"the emulator (pid {state['pid']}, port {state['port']}) has stopped unexpectedly; "
-        f"start it again with `awslab up` (log: {state['log']})",
+        t("err-emulator-dead", pid=state["pid"], port=state["port"], log=state["log"]),
         detail=log_tail(state["log"]),
     )
 
@@ -148,17 +144,12 @@ def start(port: int = config.DEFAULT_PORT, timeout: float = 90.0) -> tuple[Emula
     running = current()
     if running:
         if port not in (0, running.port):
-            raise AwslabError(
-                f"the emulator is already running on port {running.port} "
-                f"(pid {running.pid}); stop it with `awslab down` first"
-            )
+            raise AwslabError(t("err-already-running-other-port", port=running.port, pid=running.pid))
         return running, False
     if port == 0:
         port = free_port()
     elif port_in_use(port):
-        raise AwslabError(
-            f"port {port} is already in use by another program: choose another with --port"
-        )
+        raise AwslabError(t("err-port-in-use", port=port))
 
     home.mkdir(parents=True, exist_ok=True)
     log_path = home / "emulator.log"
@@ -181,10 +172,8 @@ def start(port: int = config.DEFAULT_PORT, timeout: float = 90.0) -> tuple[Emula
         code = proc.poll()
         if code is not None:
             _clear_state()
-            raise AwslabError(
-                f"the emulator exited during start-up (exit code {code}); log: {log_path}",
-                detail=log_tail(log_path),
-            )
+            raise AwslabError(t("err-exited-during-start", code=code, log=log_path),
+                              detail=log_tail(log_path))
         try:
             awslab_info(info.endpoint, timeout=1.0)
             return info, True
@@ -193,10 +182,8 @@ def start(port: int = config.DEFAULT_PORT, timeout: float = 90.0) -> tuple[Emula
         if time.monotonic() > deadline:
             _kill_group(proc.pid)
             _clear_state()
-            raise AwslabError(
-                f"the emulator did not become ready within {timeout:.0f} s; log: {log_path}",
-                detail=log_tail(log_path),
-            )
+            raise AwslabError(t("err-start-timeout", seconds=f"{timeout:.0f}", log=log_path),
+                              detail=log_tail(log_path))
         time.sleep(0.1)
 
 

@@ -20,6 +20,21 @@ def test_every_command_has_help(cli, command):
     assert len(out.stdout.splitlines()) > 3
 
 
+def test_help_in_japanese(cli):
+    main = cli("--lang", "ja", "--help")
+    assert main.returncode == 0 and "基本の流れ" in main.stdout
+    grade = cli("grade", "--help", "--lang", "ja")
+    assert "採点" in grade.stdout and "このヘルプを表示" in grade.stdout
+    env = cli("env", "--help", env={"AWSLAB_LANG": "ja"})
+    assert "学習者アカウント" in env.stdout
+
+
+def test_errors_follow_the_language(cli, emulator):
+    out = cli("grade", "no-such-scenario", "--lang", "ja")
+    assert out.returncode == 2
+    assert out.stderr.strip() == "awslab: エラー: シナリオ no-such-scenario はありません。`awslab list` で確認してください"
+
+
 def _one_line_error(out, code=2):
     assert out.returncode == code, (out.stdout, out.stderr)
     lines = out.stderr.strip().splitlines()
