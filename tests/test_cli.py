@@ -115,3 +115,20 @@ def test_learner_session_end_to_end(cli, emulator, account_id, tmp_path):
 def test_status(cli, emulator):
     out = cli("status")
     assert out.returncode == 0 and emulator.endpoint in out.stdout
+
+
+def test_failed_setup_leaves_nothing_half_done(account):
+    from types import SimpleNamespace
+
+    from sandbox.cli import _seed
+    from sandbox.errors import AwslabError
+
+    def setup(env):
+        env.client("s3").create_bucket(
+            Bucket=f"{env.account_id}-half", CreateBucketConfiguration={"LocationConstraint": env.region})
+        raise RuntimeError("the second resource could not be created")
+
+    fake = SimpleNamespace(id="fake-scenario", setup=setup, render_names=lambda account_id: {})
+    with pytest.raises(AwslabError, match="setting up fake-scenario failed .*RuntimeError: the second resource"):
+        _seed(fake, account)
+    assert account.client("s3").list_buckets()["Buckets"] == []
