@@ -18,7 +18,7 @@ venv: $(STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
 	@py=$$(sh scripts/find-python) || exit 1; \
-	  echo "creating $(VENV) with $$py"; \
+	  echo "creating $(VENV) with $$py; installing awslab and LocalStack 4.14.0 (about a minute the first time)"; \
 	  "$$py" -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade-strategy only-if-needed -c constraints.txt -e '.[test]'
 	@touch $(STAMP)

@@ -167,22 +167,31 @@ def start(port: int = config.DEFAULT_PORT, timeout: float = 90.0) -> tuple[Emula
     info = EmulatorInfo(pid=proc.pid, port=port, log=str(log_path), started_at=time.time())
     _write_state(info)
 
+    try:
+        _wait_until_ready(proc, info, timeout)
+    except BaseException:
+        # Ctrl-C or a failed start: leave no emulator half-started behind.
+        _kill_group(proc.pid)
+        _clear_state()
+        raise
+    return info, True
+
+
+def _wait_until_ready(proc: subprocess.Popen, info: EmulatorInfo, timeout: float) -> None:
+    log_path = info.log
     deadline = time.monotonic() + timeout
     while True:
         code = proc.poll()
         if code is not None:
-            _clear_state()
             raise AwslabError(t("err-exited-during-start", code=code, log=log_path),
                               detail=log_tail(log_path))
         try:
             awslab_info(info.endpoint, timeout=1.0)
-            return info, True
+            return
         except EmulatorUnavailable:
             pass
         if time.monotonic() > deadline:
-            _kill_group(proc.pid)
-            _clear_state()
-            raise AwslabError(t("err-start-timeout", seconds=f"{timeout:.0f}", log=log_path),
+            raise AwslabError(t("err-start-timeout", seconds=f"{timeout:g}", log=log_path),
                               detail=log_tail(log_path))
         time.sleep(0.1)
 

@@ -83,3 +83,23 @@ def test_an_emulator_that_died_is_reported_with_its_log(tmp_path, monkeypatch):
     assert f"the emulator (pid {info.pid}, port {info.port}) has stopped unexpectedly" in first
     assert any("Ready." in line for line in tail)  # the end of LocalStack's log
     runtime.stop()
+
+
+def test_start_that_times_out_leaves_no_process(tmp_path, monkeypatch):
+    import subprocess
+
+    started = []
+    real_popen = subprocess.Popen
+
+    def recording_popen(*args, **kwargs):
+        started.append(real_popen(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(runtime.subprocess, "Popen", recording_popen)
+    monkeypatch.setenv("AWSLAB_HOME", str(tmp_path))
+    with pytest.raises(AwslabError, match=r"did not become ready within 0.2 s; log: ") as err:
+        runtime.start(port=0, timeout=0.2)
+    assert err.value.detail is not None
+    assert runtime.config.read_emulator_state() is None and runtime.current() is None
+    time.sleep(0.2)
+    assert _group_members(started[0].pid) == []
