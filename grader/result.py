@@ -77,6 +77,6 @@ class GradeResult:
             "checks": [c.to_json() for c in self.checks],
         }
         if debug:
-            for entry, check in zip(body["checks"], self.checks):
+            for entry, check in zip(body["checks"], self.checks, strict=True):
                 entry["debug"] = check.debug
         return body

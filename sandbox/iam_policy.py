@@ -262,7 +262,7 @@ def _arn_like(a, b):
     actual, pattern = str(a).split(":", 5), str(b).split(":", 5)
     if len(actual) != 6 or len(pattern) != 6:
         return False
-    return all(_glob_match(p, v) for p, v in zip(pattern, actual))
+    return all(_glob_match(p, v) for p, v in zip(pattern, actual, strict=True))
 
 
 def _arn_eq(a, b):

@@ -168,6 +168,17 @@ def test_flow_leaves_the_learners_messages_and_objects_alone(env):
     assert {m["Attributes"]["ApproximateReceiveCount"] for m in received} == {"1"}
 
 
+def test_probe_deletion_message_is_removed_too(env):
+    make_bucket(env)
+    url, arn = make_queue(env)
+    set_policy(env, url, service_statement(env, arn, {"ArnLike": {"aws:SourceArn": f"arn:aws:s3:::{env.names['bucket']}"}}))
+    notify(env, arn, events=("s3:ObjectCreated:*", "s3:ObjectRemoved:*"))
+    before = _bodies(env, url)
+    result, _ = grade(env)
+    assert result.passed
+    assert _bodies(env, url) == before
+
+
 def test_deleted_test_event_is_reported(env):
     out = _solve(env)
     assert out.returncode == 0, out.stderr

@@ -27,7 +27,7 @@ def test_scenario_self_test(sc, account, cli):
     for c in sc.checks:
         assert statuses[c.id] == ("skipped" if c.depends_on else "fail"), c.id
 
-    for attempt in (1, 2):
+    for _applied in (1, 2):  # the solution is applied twice
         out = cli("solve", sc.id, "--account", account.account_id)
         assert out.returncode == 0, out.stderr
         for _ in range(2):  # grading leaves no trace that changes the next grade

@@ -138,17 +138,20 @@ def upload_notifies_queue(ctx: CheckContext):
     key = _probe_key(configuration)
     s3 = ctx.client("s3")
 
-    def cleanup():
-        s3.delete_object(Bucket=bucket, Key=key)
-        removal_events = [
-            e for c in _queue_configurations(ctx) for e in c.get("Events", [])
-            if e.startswith("s3:ObjectRemoved")
-        ]
-        if removal_events:  # the learner also listens for deletions: let that message arrive too
-            ctx.wait_for(lambda: len(_messages_about(ctx, key)) > 0, timeout=2.0)
+    def remove_probe_messages():
         ids = [m["MessageId"] for m in _messages_about(ctx, key)]
         if ids:
             ctx.emulator.remove_messages(ctx.account_id, ctx.region, queue, ids)
+
+    def cleanup():
+        remove_probe_messages()
+        s3.delete_object(Bucket=bucket, Key=key)
+        listens_for_removal = any(
+            e.startswith("s3:ObjectRemoved") for c in _queue_configurations(ctx) for e in c.get("Events", [])
+        )
+        if listens_for_removal:  # the deletion sends a message too: wait for it and take it out
+            ctx.wait_for(lambda: _messages_about(ctx, key), timeout=FLOW_WAIT_S)
+            remove_probe_messages()
 
     cleanup.__name__ = f"remove probe {key}"
     started = time.monotonic()
