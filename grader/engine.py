@@ -17,7 +17,7 @@ import botocore.exceptions
 import requests
 
 from sandbox.accounts import Account
-from sandbox.errors import EmulatorUnavailable
+from sandbox.errors import AwslabError, EmulatorUnavailable
 from sandbox.i18n import t
 
 from .check import CheckContext, Outcome
@@ -52,9 +52,10 @@ def grade(
         hint_penalty=sum(h.cost for h in scenario.hints[:hints_used]),
     )
     statuses: dict[str, str] = {}
+    selected = with_prerequisites(scenario, only) if only else None
     try:
         for spec in scenario.checks:
-            if only and spec.id not in only:
+            if selected is not None and spec.id not in selected:
                 continue
             check_result = _run_one(spec, ctx, names, lang, statuses)
             statuses[spec.id] = check_result.status
@@ -63,6 +64,23 @@ def grade(
         result.cleanup_problems = ctx.run_cleanups()
     result.duration_s = time.perf_counter() - started
     return result
+
+
+def with_prerequisites(scenario: Scenario, check_ids: list[str]) -> set[str]:
+    """The given checks and, transitively, every check they depend on."""
+    known = {c.id: c for c in scenario.checks}
+    unknown = [c for c in check_ids if c not in known]
+    if unknown:
+        raise AwslabError(t("err-unknown-check", check=unknown[0], scenario=scenario.id,
+                            known=", ".join(known)))
+    selected: set[str] = set()
+    todo = list(check_ids)
+    while todo:
+        cid = todo.pop()
+        if cid not in selected:
+            selected.add(cid)
+            todo.extend(known[cid].depends_on)
+    return selected
 
 
 def _run_one(spec: CheckSpec, ctx: CheckContext, names: dict, lang: str, statuses: dict) -> CheckResult:

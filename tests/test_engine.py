@@ -130,3 +130,16 @@ def test_text_report_in_both_languages(tmp_path):
         console = Console(record=True, width=200)
         report.print_text(engine.grade(sc, account(), lang), "Demo", console)
         assert word in console.export_text()
+
+
+def test_only_runs_the_selected_checks_and_their_prerequisites(tmp_path):
+    import pytest
+
+    from sandbox.errors import AwslabError
+
+    sc = load(tmp_path, [spec("ok"), spec("bad"), spec("flow", depends_on=["ok"])])
+    result = engine.grade(sc, account(), "en", only=["flow"])
+    assert [c.id for c in result.checks] == ["ok", "flow"]
+    assert result.passed
+    with pytest.raises(AwslabError, match="unknown check nope in demo-scenario"):
+        engine.grade(sc, account(), "en", only=["nope"])
