@@ -19,9 +19,8 @@ from pathlib import Path
 from string import Template
 from types import ModuleType
 
-import yaml
 
-from sandbox import config
+from sandbox import config, yamlio
 from sandbox.errors import AwslabError
 from sandbox.i18n import LANGS
 
@@ -181,8 +180,8 @@ def load(path: Path) -> Scenario:
     if not meta_file.is_file():
         raise ScenarioError(f"{meta_file}: missing (every scenario folder needs scenario.yaml)")
     try:
-        data = yaml.safe_load(meta_file.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
+        data = yamlio.safe_load(meta_file.read_text(encoding="utf-8"))
+    except yamlio.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "YAML"
         raise ScenarioError(f"{meta_file}: {where}: invalid YAML: {getattr(exc, 'problem', exc)}") from None

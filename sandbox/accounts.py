@@ -9,19 +9,12 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass
 
-import boto3
-from botocore.config import Config
-
 from . import config
 
 DEFAULT_SECRET = "awslab"
 
 # Bounded waits: a grader or CLI must never hang on a dead emulator.
-CLIENT_CONFIG = Config(
-    connect_timeout=3,
-    read_timeout=20,
-    retries={"max_attempts": 2, "mode": "standard"},
-)
+CLIENT_CONFIG = {"connect_timeout": 3, "read_timeout": 20, "retries": {"max_attempts": 2, "mode": "standard"}}
 
 
 @dataclass(frozen=True)
@@ -44,16 +37,20 @@ class Account:
     def export_lines(self) -> str:
         return "\n".join(f"export {k}={shlex.quote(v)}" for k, v in self.env().items())
 
-    def session(self) -> boto3.session.Session:
+    def session(self):
+        import boto3  # imported on use: commands such as `awslab env` start faster without it
+
         return boto3.session.Session(
             aws_access_key_id=self.account_id,
             aws_secret_access_key=self.secret,
             region_name=self.region,
         )
 
-    def client(self, service: str, session: boto3.session.Session | None = None):
+    def client(self, service: str, session=None):
+        from botocore.config import Config
+
         return (session or self.session()).client(
-            service, endpoint_url=self.endpoint, config=CLIENT_CONFIG
+            service, endpoint_url=self.endpoint, config=Config(**CLIENT_CONFIG)
         )
 
 

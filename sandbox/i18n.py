@@ -9,7 +9,8 @@ from functools import lru_cache
 from pathlib import Path
 from string import Template
 
-import yaml
+from . import yamlio
+
 
 LANGS = ("ja", "en")
 CATALOG = Path(__file__).with_name("messages.yaml")
@@ -44,7 +45,7 @@ def default_lang() -> str:
 
 @lru_cache(maxsize=1)
 def catalog() -> dict[str, dict[str, str]]:
-    return yaml.safe_load(CATALOG.read_text(encoding="utf-8"))
+    return yamlio.safe_load(CATALOG.read_text(encoding="utf-8"))
 
 
 def t(key: str, lang: str | None = None, **params) -> str:
