@@ -18,6 +18,12 @@ def bucket_names(env: Env) -> list[str]:
     return [b["Name"] for b in env.client("s3").list_buckets().get("Buckets", [])]
 
 
+def bucket_region(env: Env, bucket: str) -> str:
+    """GetBucketLocation answers no constraint for us-east-1 (S3 API reference)."""
+    location = env.client("s3").get_bucket_location(Bucket=bucket).get("LocationConstraint")
+    return location or "us-east-1"
+
+
 def queue_names(env: Env) -> list[str]:
     urls = env.client("sqs").list_queues().get("QueueUrls", [])
     return [u.rsplit("/", 1)[-1] for u in urls]

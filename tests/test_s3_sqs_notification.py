@@ -81,6 +81,18 @@ def test_notification_before_policy_fails_as_on_aws(env):
     assert c["notification-targets-queue"].status == "fail"
 
 
+def test_bucket_in_another_region(env):
+    us_east = env.account.session().client("s3", region_name="us-east-1", endpoint_url=env.account.endpoint)
+    us_east.create_bucket(Bucket=env.names["bucket"])
+    url, arn = make_queue(env)
+    set_policy(env, url, service_statement(env, arn, {"ArnLike": {"aws:SourceArn": f"arn:aws:s3:::{env.names['bucket']}"}}))
+    with pytest.raises(ClientError, match="The notification destination service region is not valid"):
+        notify(env, arn)
+    _, c = grade(env)
+    assert c["bucket-exists"].status == "fail"
+    assert "is in us-east-1, but this task is in ap-northeast-1" in c["bucket-exists"].message
+
+
 def test_policy_without_source_condition_is_named(env):
     make_bucket(env)
     url, arn = make_queue(env)

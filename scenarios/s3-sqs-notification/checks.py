@@ -24,9 +24,13 @@ OTHER_ACCOUNT = "999999999999"
 
 def bucket_exists(ctx: CheckContext):
     names = aws.bucket_names(ctx)
-    if ctx.names["bucket"] in names:
-        return passed()
-    return failed("missing", found=", ".join(names) or "-")
+    if ctx.names["bucket"] not in names:
+        return failed("missing", found=", ".join(names) or "-")
+    # S3 notifies only destinations in the bucket's own region (S3 User Guide, event notifications).
+    location = aws.bucket_region(ctx, ctx.names["bucket"])
+    if location != ctx.region:
+        return failed("other-region", location=location)
+    return passed()
 
 
 def queue_exists(ctx: CheckContext):

@@ -12,6 +12,8 @@ from localstack.services.sqs.utils import parse_queue_url
 
 from sandbox import iam_policy
 
+from .. import localstack_state
+
 LOG = logging.getLogger(__name__)
 SEND_OPERATIONS = {"SendMessage", "SendMessageBatch"}
 
@@ -65,12 +67,7 @@ def _condition_context(source_arn: str | None) -> dict:
     account = parts[4] if len(parts) > 5 else ""
     if not account and parts[2:3] == ["s3"]:
         # Bucket ARNs carry no account: aws:SourceAccount is the bucket owner's.
-        from localstack.services.s3.models import s3_stores
-
-        bucket = parts[5].split("/", 1)[0]
-        for _, _, store in s3_stores.iter_stores():
-            account = store.global_bucket_map.get(bucket, "")
-            break
+        account = localstack_state.bucket_owner(parts[5].split("/", 1)[0]) or ""
     if account:
         context["aws:SourceAccount"] = account
     return context

@@ -1,4 +1,4 @@
-"""The queue_policy plugin: AWS services deliver to a queue only when its policy admits them
+"""awslab's emulator plugins that make LocalStack as strict as AWS: queue_policy (services deliver to a
 (real emulator, real S3 notifications and SNS subscriptions)."""
 
 import json
@@ -33,7 +33,7 @@ def _bodies(sqs, url, expected=None, timeout=3.0):
 
 
 def test_plugin_is_loaded(emulator):
-    assert "queue_policy" in awslab_info(emulator.endpoint)["plugins"]
+    assert {"admin", "queue_policy", "s3_notifications"} <= set(awslab_info(emulator.endpoint)["plugins"])
 
 
 def test_s3_notification_needs_the_queue_policy(account):
@@ -86,3 +86,20 @@ def test_learners_own_calls_are_not_affected(account):
     sqs, url, _ = _queue(account)
     sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"mine": True}))
     assert _bodies(sqs, url, expected=1) == [{"mine": True}]
+
+
+def test_notification_to_another_region_is_refused(account):
+    """s3_notifications plugin: AWS only notifies destinations in the bucket's region."""
+    s3 = account.client("s3")
+    bucket = f"{account.account_id}-region"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": account.region})
+    west = account.session().client("sqs", region_name="us-west-2", endpoint_url=account.endpoint)
+    url = west.create_queue(QueueName="far")["QueueUrl"]
+    arn = west.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    _allow(west, url, arn, "s3.amazonaws.com", f"arn:aws:s3:::{bucket}")
+    with pytest.raises(ClientError) as err:
+        s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
+            "QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectCreated:*"]}]})
+    assert err.value.response["Error"]["Code"] == "InvalidArgument"
+    assert err.value.response["Error"]["Message"] == (
+        "The notification destination service region is not valid for the bucket location constraint")
