@@ -1,5 +1,6 @@
-"""awslab's emulator plugins that make LocalStack as strict as AWS: queue_policy (services deliver to a
-(real emulator, real S3 notifications and SNS subscriptions)."""
+"""awslab's emulator plugins that make LocalStack as strict as AWS: queue_policy (services deliver
+to a queue only when its policy admits them) and s3_notifications (destinations in the bucket's
+region). Real emulator, real S3 notifications and SNS subscriptions."""
 
 import json
 import time
