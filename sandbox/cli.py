@@ -319,6 +319,31 @@ def build_cli() -> click.Group:
             raise AwslabError(t("solve-failed", lang, scenario=sc.id, code=code))
         click.echo(t("solve-done", lang, scenario=sc.id, account=acct.account_id))
 
+    @cli.command(help=t("help-validate"))
+    @click.argument("folders", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
+    @_lang_option
+    def validate(folders, lang):
+        from grader import lint
+        from grader import scenario as scenarios
+
+        lang = i18n.use(lang)
+        folders = folders or [scenarios.SCENARIOS_ROOT / sid for sid in scenarios.scenario_ids()]
+        problems = 0
+        for folder in folders:
+            try:
+                sc = scenarios.load(folder)
+                found = lint.lint(sc)
+            except scenarios.ScenarioError as exc:
+                found = [exc.message]
+            for line in found:
+                click.echo(line)
+            if not found:
+                click.echo(t("validate-ok", lang, scenario=sc.id, checks=len(sc.checks), points=sc.max_score))
+            problems += len(found)
+        if problems:
+            click.echo(t("validate-problems", lang, count=problems), err=True)
+            sys.exit(1)
+
     return cli
 
 

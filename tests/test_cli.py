@@ -8,7 +8,7 @@ import pytest
 
 from sandbox.runtime import free_port
 
-COMMANDS = ["up", "down", "status", "env", "list", "show", "start", "grade", "hint", "solve", "reset"]
+COMMANDS = ["up", "down", "status", "env", "list", "show", "start", "grade", "hint", "solve", "reset", "validate"]
 SCENARIO = "s3-sqs-notification"
 
 
@@ -132,3 +132,15 @@ def test_failed_setup_leaves_nothing_half_done(account):
     with pytest.raises(AwslabError, match="setting up fake-scenario failed .*RuntimeError: the second resource"):
         _seed(fake, account)
     assert account.client("s3").list_buckets()["Buckets"] == []
+
+
+def test_validate(cli, tmp_path):
+    good = cli("validate")
+    assert good.returncode == 0 and "ok: s3-sqs-notification" in good.stdout
+    broken = tmp_path / "broken-one"
+    broken.mkdir()
+    (broken / "scenario.yaml").write_text("id: broken-one\n")
+    out = cli("validate", str(broken))
+    assert out.returncode == 1
+    assert f"{broken}/scenario.yaml: names: missing" in out.stdout
+    assert "1 problem(s) found." in out.stderr

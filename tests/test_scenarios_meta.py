@@ -1,13 +1,13 @@
-"""Meta-tests over every scenario folder: loads, ids, both languages, hints, solution interface."""
-
-import subprocess
-import sys
-from string import Template
+"""Meta-tests over every scenario folder: loads, ids, and the lint rules (both languages with the
+same placeholders, Japanese in ja, a hint and a fail message per check, the solution's options),
+plus proof that each lint rule catches what it should."""
 
 import pytest
 
+from grader import lint
 from grader import scenario as scenarios
-from sandbox.i18n import LANGS
+
+from .scenario_factory import make_scenario, text
 
 ALL = scenarios.load_all()
 IDS = [s.id for s in ALL]
@@ -23,59 +23,47 @@ def test_ids_are_unique_and_equal_folder_names():
         assert sc.path.name == sc.id
 
 
-def _texts(sc):
-    yield "title", sc.title
-    yield "summary", sc.summary
-    yield "task", sc.task
-    yield "end_state", sc.end_state
-    for i, h in enumerate(sc.hints):
-        yield f"hints[{i}]", h.text
-    for c in sc.checks:
-        yield f"{c.id}.title", c.title
-        yield f"{c.id}.hint", c.hint
-        for key, text in c.messages.items():
-            yield f"{c.id}.messages.{key}", text
-
-
-def _fields(text):
-    return {m.group("named") or m.group("braced") for m in Template.pattern.finditer(text)} - {None}
+@pytest.mark.parametrize("sc", ALL, ids=IDS)
+def test_scenario_passes_lint(sc):
+    assert lint.lint(sc) == []
 
 
 @pytest.mark.parametrize("sc", ALL, ids=IDS)
-def test_every_text_exists_in_ja_and_en_with_the_same_placeholders(sc):
-    for where, text in _texts(sc):
-        assert set(text) == set(LANGS), where
-        for lang in LANGS:
-            assert text[lang].strip(), f"{sc.id} {where}.{lang} is empty"
-        assert _fields(text["ja"]) == _fields(text["en"]), f"{sc.id} {where}: placeholders differ"
+def test_every_text_is_bilingual(sc):
+    for field, value in lint.texts(sc):
+        assert value["ja"].strip() and value["en"].strip(), field
 
 
-@pytest.mark.parametrize("sc", ALL, ids=IDS)
-def test_japanese_texts_are_japanese(sc):
-    # A copy of the English text under `ja` would pass the presence test; require Japanese script.
-    for where, text in _texts(sc):
-        assert any("\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in text["ja"]), where
+GOOD_SOLUTION = "import argparse\np = argparse.ArgumentParser()\np.add_argument('--bucket')\np.add_argument('--queue')\np.parse_args()\n"
 
 
-@pytest.mark.parametrize("sc", ALL, ids=IDS)
-def test_every_check_has_a_hint_and_points(sc):
-    for c in sc.checks:
-        assert c.hint["ja"].strip() and c.hint["en"].strip(), c.id
-        assert c.points > 0, c.id
-        assert "pass" in c.messages and len(c.messages) >= 2, f"{c.id}: needs a pass and a fail message"
-    assert sc.max_score > 0
-    assert sc.hints, "a scenario offers at least one progressive hint"
+def _linted(tmp_path, solution=GOOD_SOLUTION, **overrides):
+    folder = make_scenario(tmp_path, **overrides)
+    (folder / "solution.py").write_text(solution)
+    return lint.lint(scenarios.load(folder))
 
 
-@pytest.mark.parametrize("sc", ALL, ids=IDS)
-def test_solution_accepts_every_name_as_an_option(sc):
-    out = subprocess.run([sys.executable, str(sc.solution_path), "--help"],
-                         capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0, out.stderr
-    for key in sc.names:
-        assert f"--{key}" in out.stdout, f"solution.py of {sc.id} lacks --{key}"
+def test_lint_accepts_a_good_scenario(tmp_path):
+    assert _linted(tmp_path) == []
 
 
-@pytest.mark.parametrize("sc", ALL, ids=IDS)
-def test_source_is_named(sc):
-    assert sc.source.get("title"), "name the seed post or AWS document the scenario comes from"
+@pytest.mark.parametrize("overrides, expected", [
+    ({"title": {"en": "Demo", "ja": "Demo"}}, "title.ja: no Japanese text"),
+    ({"task": {"en": "Create $bucket", "ja": "作成 $queue"}}, "task: ja and en use different placeholders"),
+    ({"hints": []}, "hints: offer at least one progressive hint"),
+    ({"source": {}}, "source.title: name the post"),
+    ({"checks": [{"id": "first-check", "points": 0, "title": text("t"), "hint": text("h"),
+                  "messages": {"pass": text("ok"), "no": text("no")}}]}, "points: a check must be worth points"),
+    ({"checks": [{"id": "first-check", "points": 1, "title": text("t"), "hint": text("h"),
+                  "messages": {"pass": text("ok")}}]}, "needs at least one way to fail"),
+])
+def test_lint_rules_catch_problems(tmp_path, overrides, expected):
+    problems = _linted(tmp_path, **overrides)
+    assert any(expected in p for p in problems), problems
+
+
+def test_lint_checks_the_solution_options(tmp_path):
+    problems = _linted(tmp_path, solution="import argparse\nargparse.ArgumentParser().parse_args()\n")
+    assert any("no --bucket" in p for p in problems) and any("no --queue" in p for p in problems)
+    problems = _linted(tmp_path / "b", solution="raise SystemExit('broken')\n")
+    assert any("--help: exits 1: broken" in p for p in problems)
