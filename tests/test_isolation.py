@@ -15,6 +15,9 @@ def _build(account: Account, bucket: str):
     iam.create_role(RoleName="saml-role", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}))
     account.client("events").put_rule(Name="stop-rule", EventPattern=json.dumps({"source": ["aws.ec2"]}))
     account.client("ec2").create_vpc(CidrBlock="10.9.0.0/16")
+    account.client("sns").create_topic(Name="topic")
+    account.client("logs").create_log_group(logGroupName="/aws/lambda/MyFunctionEC2")
+    account.client("ssm").put_parameter(Name="/lab/p", Value="v", Type="String")
 
 
 def _inventory(account: Account) -> dict:
@@ -24,6 +27,9 @@ def _inventory(account: Account) -> dict:
         "roles": [r["RoleName"] for r in account.client("iam").list_roles()["Roles"]],
         "rules": [r["Name"] for r in account.client("events").list_rules()["Rules"]],
         "vpcs": sorted(v["CidrBlock"] for v in account.client("ec2").describe_vpcs()["Vpcs"]),
+        "topics": [t["TopicArn"] for t in account.client("sns").list_topics()["Topics"]],
+        "log_groups": [g["logGroupName"] for g in account.client("logs").describe_log_groups()["logGroups"]],
+        "parameters": [p["Name"] for p in account.client("ssm").describe_parameters()["Parameters"]],
     }
 
 
@@ -38,10 +44,11 @@ def test_two_accounts_are_isolated_and_reset_is_per_account(emulator, account_id
     assert a.account_id in inv_a["queues"][0] and b.account_id in inv_b["queues"][0]
 
     done = EmulatorClient(emulator.endpoint).reset_account(a.account_id)
-    assert {"s3", "sqs", "iam", "events", "ec2"} <= set(done["services"])
+    assert {"s3", "sqs", "iam", "events", "ec2", "sns", "logs", "ssm"} <= set(done["services"])
 
     after_a = _inventory(a)
     assert after_a["buckets"] == [] and after_a["queues"] == [] and after_a["rules"] == []
+    assert after_a["topics"] == [] and after_a["log_groups"] == [] and after_a["parameters"] == []
     assert "saml-role" not in after_a["roles"] and "10.9.0.0/16" not in after_a["vpcs"]
     assert _inventory(b) == inv_b
     body = b.client("s3").get_object(Bucket=f"{b.account_id}-iso", Key="hane.jpg")["Body"].read()
