@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
+from rich.padding import Padding
 
 from sandbox.i18n import t
 
@@ -52,25 +52,27 @@ def to_junit(result: GradeResult) -> str:
 
 
 def print_text(result: GradeResult, title: str, console: Console | None = None, debug: bool = False) -> None:
+    """One block per check: status, points, title and id, then the message and hint, indented.
+    Nothing is truncated (a table cut long Japanese messages short)."""
     console = console or Console()
     lang = result.lang
-    table = Table(title=f"{title}  ({result.scenario}, {result.account}, {result.region})",
-                  show_lines=True, expand=False)
-    table.add_column("", no_wrap=True)
-    table.add_column(t("report-col-check", lang))
-    table.add_column(t("report-col-points", lang), justify="right", no_wrap=True)
-    table.add_column(t("report-col-message", lang))
+    console.rule(f"[bold]{escape(title)}[/]")
+    console.print(f"{result.scenario}  {result.account}  {result.region}", style="dim")
+    width = max(_cells(t("status-" + s, lang)) for s in ("pass", "fail", "error", "skipped"))
     for c in result.checks:
-        status = f"[{_STYLE[c.status]}]{t('status-' + c.status, lang)}[/]"
-        message = escape(c.message)
+        label = t("status-" + c.status, lang)
+        pad = " " * max(0, width - _cells(label))
+        console.print(f"[{_STYLE[c.status]}]{escape(label)}[/]{pad}  {c.earned}/{c.points}  "
+                      f"[bold]{escape(c.title)}[/] [dim]({c.id})[/]", overflow="fold")
+        console.print(Padding(escape(c.message), (0, 0, 0, 4)), overflow="fold")
         if c.hint:
-            message += f"\n[cyan]{t('report-hint-label', lang)}:[/] {escape(c.hint)}"
+            console.print(Padding(f"[cyan]{t('report-hint-label', lang)}:[/] {escape(c.hint)}", (0, 0, 0, 4)),
+                          overflow="fold")
         if debug and c.debug:
-            message += f"\n[dim]debug: {escape(c.debug)}[/]"
-        table.add_row(status, f"{escape(c.title)}\n[dim]{c.id}[/]", f"{c.earned}/{c.points}", message)
-    console.print(table)
+            console.print(Padding(f"[dim]debug: {escape(c.debug)}[/]", (0, 0, 0, 4)), overflow="fold")
+    console.print()
     console.print(t("report-score", lang, score=result.score, max=result.max_score)
-                  + f"  ({result.duration_s:.2f} s)")
+                  + f"  ({result.duration_s:.2f} s)", style="bold")
     if result.hints_used:
         console.print(t("report-hints", lang, hints=result.hints_used, penalty=result.hint_penalty))
     if not result.gradable:
@@ -79,3 +81,9 @@ def print_text(result: GradeResult, title: str, console: Console | None = None, 
         console.print(f"[bold green]{t('report-passed', lang)}[/]")
     else:
         console.print(f"[bold red]{t('report-not-passed', lang)}[/]")
+
+
+def _cells(text: str) -> int:
+    from rich.cells import cell_len
+
+    return cell_len(text)

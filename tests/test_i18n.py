@@ -33,3 +33,10 @@ def test_every_key_used_in_code_exists():
 def test_substitution():
     assert t("report-score", "ja", score=3, max=4) == "得点: 3 / 4"
     assert t("report-score", "en", score=3, max=4) == "Score: 3 / 4"
+
+
+def test_no_unused_keys():
+    text = "\n".join(p.read_text() for p in list((REPO / "sandbox").rglob("*.py")) + list((REPO / "grader").rglob("*.py")))
+    dynamic = {"status-pass", "status-fail", "status-error", "status-skipped"}
+    unused = [k for k in catalog() if k not in dynamic and f'"{k}"' not in text and f"'{k}'" not in text]
+    assert not unused, unused
