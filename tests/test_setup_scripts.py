@@ -18,6 +18,7 @@ def _fake_python(folder: Path, name: str, version: tuple[int, int]) -> None:
 
 
 def _find(path: str, **env) -> subprocess.CompletedProcess:
+    env.setdefault("PYENV_ROOT", "/nonexistent-pyenv")  # keep the machine's own pyenv out of it
     return subprocess.run(["/bin/sh", str(REPO / "scripts" / "find-python")], capture_output=True,
                           text=True, env={"PATH": path, **env})
 
@@ -34,6 +35,16 @@ def test_newest_suitable_python_is_chosen(tmp_path):
     _fake_python(tmp_path, "python3.13", (3, 13))
     out = _find(str(tmp_path))
     assert out.returncode == 0 and out.stdout.strip() == f"{tmp_path}/python3.13"
+
+
+def test_pyenv_installs_are_found_without_shims_on_path(tmp_path):
+    bin_dir = tmp_path / "pyenv" / "versions" / "3.13.1" / "bin"
+    bin_dir.mkdir(parents=True)
+    _fake_python(bin_dir, "python3", (3, 13))
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    out = _find(str(empty), PYENV_ROOT=str(tmp_path / "pyenv"))
+    assert out.returncode == 0 and out.stdout.strip() == f"{bin_dir}/python3"
 
 
 def test_python_variable_wins(tmp_path):
