@@ -8,6 +8,8 @@ there is no network; SQS_ENDPOINT_STRATEGY=path because *.localstack.cloud does 
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import signal
@@ -106,28 +108,37 @@ def log_tail(path: str | Path, lines: int = LOG_TAIL_LINES) -> str:
     return "\n".join(text.rstrip().splitlines()[-lines:])
 
 
-def current() -> EmulatorInfo | None:
-    """The emulator recorded in AWSLAB_HOME, if its process is still alive."""
+def _recorded() -> EmulatorInfo | None:
     state = config.read_emulator_state()
     if not state:
         return None
-    info = EmulatorInfo(**{k: state[k] for k in ("pid", "port", "log", "started_at")})
-    if not _pid_alive(info.pid):
+    return EmulatorInfo(**{k: state[k] for k in ("pid", "port", "log", "started_at")})
+
+
+def _is_emulator(pid: int) -> bool:
+    """Whether `pid` still is a LocalStack we started, not a process that got the pid after a reboot."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return b"localstack.runtime.main" in f.read()
+    except OSError:
+        return False
+
+
+def current() -> EmulatorInfo | None:
+    """The emulator recorded in AWSLAB_HOME, if its process is still alive."""
+    info = _recorded()
+    if info is None or not _pid_alive(info.pid) or not _is_emulator(info.pid):
         return None
     return info
 
 
 def explain_dead_emulator(endpoint: str) -> None:
     """If the emulator recorded for `endpoint` has died, raise an error that shows its log tail."""
-    state = config.read_emulator_state()
-    if not state or f"http://127.0.0.1:{state.get('port')}" != endpoint:
+    info = _recorded()
+    if info is None or info.endpoint != endpoint or current() is not None:
         return
-    if _pid_alive(state["pid"]):
-        return
-    raise AwslabError(
-        t("err-emulator-dead", pid=state["pid"], port=state["port"], log=state["log"]),
-        detail=log_tail(state["log"]),
-    )
+    raise AwslabError(t("err-emulator-dead", pid=info.pid, port=info.port, log=info.log),
+                      detail=log_tail(info.log))
 
 
 def awslab_info(endpoint: str, timeout: float = 2.0) -> dict:
@@ -140,6 +151,21 @@ def start(port: int = config.DEFAULT_PORT, timeout: float = 90.0) -> tuple[Emula
     Returns (info, started): started is False when it was already running.
     """
     check_python()
+    with _lock():
+        return _start_locked(port, timeout)
+
+
+@contextlib.contextmanager
+def _lock():
+    """One `up` or `down` at a time per AWSLAB_HOME, so two never start two emulators."""
+    home = config.home()
+    home.mkdir(parents=True, exist_ok=True)
+    with open(home / "emulator.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        yield
+
+
+def _start_locked(port: int, timeout: float) -> tuple[EmulatorInfo, bool]:
     home = config.home()
     running = current()
     if running:
@@ -151,7 +177,6 @@ def start(port: int = config.DEFAULT_PORT, timeout: float = 90.0) -> tuple[Emula
     elif port_in_use(port):
         raise AwslabError(t("err-port-in-use", port=port))
 
-    home.mkdir(parents=True, exist_ok=True)
     log_path = home / "emulator.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
@@ -198,14 +223,17 @@ def _wait_until_ready(proc: subprocess.Popen, info: EmulatorInfo, timeout: float
 
 def stop(grace: float = STOP_GRACE_S) -> EmulatorInfo | None:
     """Stop the recorded emulator and every process of its group. Returns what was stopped."""
-    state = config.read_emulator_state()
-    if not state:
-        return None
-    info = EmulatorInfo(**{k: state[k] for k in ("pid", "port", "log", "started_at")})
-    # Signal the group even if its leader is gone: children (Lambda runtimes) may outlive it.
-    _kill_group(info.pid, grace)
-    _clear_state()
-    return info
+    with _lock():
+        info = _recorded()
+        if info is None:
+            return None
+        # Signal the group even if its leader is gone: children (Lambda runtimes) may outlive it.
+        # A live leader that is not LocalStack means the pid was reused, so our group is gone
+        # (Linux does not hand out a pid that is still some group's id): leave it alone.
+        if not (_pid_alive(info.pid) and not _is_emulator(info.pid)):
+            _kill_group(info.pid, grace)
+        _clear_state()
+        return info
 
 
 def _kill_group(pid: int, grace: float = STOP_GRACE_S) -> None:

@@ -103,3 +103,22 @@ def test_start_that_times_out_leaves_no_process(tmp_path, monkeypatch):
     assert runtime.config.read_emulator_state() is None and runtime.current() is None
     time.sleep(0.2)
     assert _group_members(started[0].pid) == []
+
+
+def test_a_reused_pid_is_never_killed(tmp_path, monkeypatch):
+    """After a reboot the recorded pid may belong to another program: `down` must leave it alone."""
+    import json
+    import subprocess
+
+    monkeypatch.setenv("AWSLAB_HOME", str(tmp_path))
+    other = subprocess.Popen(["sleep", "30"], start_new_session=True)  # a process of this test's own
+    try:
+        (tmp_path / "emulator.json").write_text(json.dumps(
+            {"pid": other.pid, "port": 1, "log": str(tmp_path / "emulator.log"), "started_at": 0}))
+        assert runtime.current() is None
+        runtime.stop(grace=0.5)
+        assert other.poll() is None, "an unrelated process was killed"
+        assert runtime.config.read_emulator_state() is None
+    finally:
+        other.kill()
+        other.wait()
