@@ -49,13 +49,6 @@ def queue(env: Env, name: str) -> dict | None:
     return found
 
 
-def queue_policy(env: Env, name: str) -> dict | None:
-    found = queue(env, name)
-    if not found or not found["attributes"].get("Policy"):
-        return None
-    return json.loads(found["attributes"]["Policy"])
-
-
 def bucket_notifications(env: Env, bucket: str) -> dict:
     config = env.client("s3").get_bucket_notification_configuration(Bucket=bucket)
     config.pop("ResponseMetadata", None)

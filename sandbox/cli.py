@@ -8,6 +8,7 @@ is known, so `awslab grade --help --lang ja` is Japanese too.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -115,6 +116,18 @@ def _seed(sc, acct: accounts.Account) -> None:
     except Exception as exc:
         env_.emulator.reset_account(acct.account_id)
         raise AwslabError(t("err-setup-failed", scenario=sc.id, error=f"{type(exc).__name__}: {exc}")) from exc
+
+
+def _write_report(path: str, body: str) -> None:
+    """Write a report file whole (temporary file, then rename) or fail with one line."""
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.tmp")
+    try:
+        tmp.write_text(body.rstrip("\n") + "\n", encoding="utf-8")
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise AwslabError(t("err-cannot-write", path=path, problem=exc.strerror or exc)) from None
 
 
 def build_cli() -> click.Group:
@@ -269,16 +282,16 @@ def build_cli() -> click.Group:
             click.echo(f"awslab: {t('warning-prefix')}: {t('warn-cleanup-failed', problem=problem)}", err=True)
 
         title = sc.text("title", lang, acct.account_id)
-        if fmt == "text":
-            if output:
-                with open(output, "w", encoding="utf-8") as fh:
-                    report.print_text(result, title, Console(file=fh, width=120), debug=debug)
-            else:
-                report.print_text(result, title, debug=debug)
+        if fmt == "text" and not output:
+            report.print_text(result, title, debug=debug)
+        elif fmt == "text":
+            console = Console(record=True, width=120, file=io.StringIO())
+            report.print_text(result, title, console, debug=debug)
+            _write_report(output, console.export_text())
         else:
             body = report.to_json(result, debug=debug) if fmt == "json" else report.to_junit(result)
             if output:
-                Path(output).write_text(body.rstrip("\n") + "\n", encoding="utf-8")
+                _write_report(output, body)
             else:
                 click.echo(body.rstrip("\n"))
         if not result.gradable:

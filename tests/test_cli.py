@@ -144,3 +144,17 @@ def test_validate(cli, tmp_path):
     assert out.returncode == 1
     assert f"{broken}/scenario.yaml: names: missing" in out.stdout
     assert "1 problem(s) found." in out.stderr
+
+
+def test_report_to_an_unwritable_place(cli, emulator, account_id, tmp_path):
+    line = _one_line_error(cli("grade", SCENARIO, "--account", account_id, "--format", "json",
+                               "--output", str(tmp_path / "no" / "such" / "dir" / "r.json")))
+    assert "cannot write" in line and "No such file or directory" in line
+
+
+def test_text_report_to_a_file(cli, emulator, account_id, tmp_path):
+    target = tmp_path / "report.txt"
+    out = cli("grade", SCENARIO, "--account", account_id, "--output", str(target))
+    assert out.returncode == 1
+    text = target.read_text()
+    assert "Score: 0 / 12" in text and "\x1b[" not in text  # plain text, no colour codes

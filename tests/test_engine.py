@@ -143,3 +143,16 @@ def test_only_runs_the_selected_checks_and_their_prerequisites(tmp_path):
     assert result.passed
     with pytest.raises(AwslabError, match="unknown check nope in demo-scenario"):
         engine.grade(sc, account(), "en", only=["nope"])
+
+
+def test_corrupt_progress_file_is_reported(tmp_path, monkeypatch):
+    import pytest
+
+    from sandbox import progress
+    from sandbox.errors import AwslabError
+
+    monkeypatch.setenv("AWSLAB_HOME", str(tmp_path))
+    (tmp_path / "progress.json").write_text("{half written")
+    with pytest.raises(AwslabError, match="progress.json is not valid JSON"):
+        progress.record_hint("123456789012", "s", total=3)
+    assert (tmp_path / "progress.json").read_text() == "{half written"  # left for the user to inspect
