@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import threading
 import time
-from string import Template
 
 import botocore.exceptions
 import requests
@@ -22,7 +21,7 @@ from sandbox.i18n import t
 
 from .check import CheckContext, Outcome
 from .result import CheckResult, GradeResult
-from .scenario import CheckSpec, Scenario
+from .scenario import CheckSpec, Scenario, fill
 
 _UNREACHABLE = (
     EmulatorUnavailable,
@@ -84,8 +83,8 @@ def with_prerequisites(scenario: Scenario, check_ids: list[str]) -> set[str]:
 
 
 def _run_one(spec: CheckSpec, ctx: CheckContext, names: dict, lang: str, statuses: dict) -> CheckResult:
-    title = Template(spec.title[lang]).safe_substitute(names)
-    hint = Template(spec.hint[lang]).safe_substitute(names)
+    title = fill(spec.title, lang, names)
+    hint = fill(spec.hint, lang, names)
 
     def make(status: str, message: str, earned: int = 0, debug: str | None = None) -> CheckResult:
         return CheckResult(
@@ -130,7 +129,7 @@ def _run_one(spec: CheckSpec, ctx: CheckContext, names: dict, lang: str, statuse
         "region": ctx.region,
         **{k: _display(v) for k, v in outcome.params.items()},
     }
-    message = Template(spec.messages[outcome.key][lang]).safe_substitute(params)
+    message = fill(spec.messages[outcome.key], lang, params)
     if outcome.passed:
         return make("pass", message, earned=spec.points, debug=outcome.debug)
     return make("fail", message, debug=outcome.debug)

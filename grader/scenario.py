@@ -91,7 +91,13 @@ class Scenario:
         return render_names(self.names, account)
 
     def text(self, which: str, lang: str, account: str) -> str:
-        return Template(getattr(self, which)[lang]).substitute(self.render_names(account))
+        """A top-level text (title, summary, task, end_state) with the account's names filled in."""
+        return fill(getattr(self, which), lang, self.render_names(account))
+
+
+def fill(text: Text, lang: str, values: dict[str, str]) -> str:
+    """`text` in `lang` with $placeholders filled; unknown ones stay visible rather than failing."""
+    return Template(text[lang]).safe_substitute(values)
 
 
 def naming_mode(account: str) -> str:

@@ -15,7 +15,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from string import Template
 
 import click
 from rich.console import Console
@@ -92,6 +91,8 @@ def _require_emulator(endpoint: str) -> dict:
 
 
 def _print_task(sc, acct: accounts.Account, lang: str) -> None:
+    from grader.scenario import fill
+
     console = Console()
     names = sc.render_names(acct.account_id)
     console.rule(f"[bold]{sc.text('title', lang, acct.account_id)}[/] ({sc.id})")
@@ -103,7 +104,7 @@ def _print_task(sc, acct: accounts.Account, lang: str) -> None:
     console.print(sc.text("end_state", lang, acct.account_id).strip())
     console.print(f"\n[bold]{t('show-checks', lang)}[/]")
     for c in sc.checks:
-        console.print(f"  - {Template(c.title[lang]).safe_substitute(names)} ({c.points})")
+        console.print(f"  - {fill(c.title, lang, names)} ({c.points})")
 
 
 def _seed(sc, acct: accounts.Account) -> None:
@@ -303,19 +304,21 @@ def build_cli() -> click.Group:
     @_account_options
     @_lang_option
     def hint(scenario_id, account, region, endpoint, lang):
+        from grader.scenario import fill
+
         lang, sc, acct = _resolve(scenario_id, account, region, endpoint, lang)
         names = sc.render_names(acct.account_id)
         total = len(sc.hints)
         used = progress.get(acct.account_id, sc.id).get("hints_used", 0)
         if used >= total:
             for i, h in enumerate(sc.hints, 1):
-                click.echo(f"{i}. {Template(h.text[lang]).safe_substitute(names)}")
+                click.echo(f"{i}. {fill(h.text, lang, names)}")
             click.echo(t("hint-none-left", lang, scenario=sc.id, total=total))
             return
         n = progress.record_hint(acct.account_id, sc.id, total)
         h = sc.hints[n - 1]
         click.echo(t("hint-header", lang, n=n, total=total, scenario=sc.id, cost=h.cost))
-        click.echo(Template(h.text[lang]).safe_substitute(names))
+        click.echo(fill(h.text, lang, names))
 
     @cli.command(help=t("help-solve"))
     @click.argument("scenario_id", metavar="SCENARIO")
