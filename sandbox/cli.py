@@ -24,6 +24,7 @@ from rich.table import Table
 from . import accounts, config, i18n, progress, runtime
 from .errors import AwslabError, EmulatorUnavailable
 from .i18n import LANGS, t
+from .statefiles import write_atomic
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -120,14 +121,10 @@ def _seed(sc, acct: accounts.Account) -> None:
 
 
 def _write_report(path: str, body: str) -> None:
-    """Write a report file whole (temporary file, then rename) or fail with one line."""
-    target = Path(path)
-    tmp = target.with_name(f".{target.name}.tmp")
+    """Write a report file whole or fail with one line."""
     try:
-        tmp.write_text(body.rstrip("\n") + "\n", encoding="utf-8")
-        os.replace(tmp, target)
+        write_atomic(path, body.rstrip("\n") + "\n")
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise AwslabError(t("err-cannot-write", path=path, problem=exc.strerror or exc)) from None
 
 

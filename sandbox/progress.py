@@ -7,15 +7,14 @@ running at once lose nothing and a crash never leaves a half-written file.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
-import os
 import time
 from pathlib import Path
 
 from . import config
 from .errors import AwslabError
 from .i18n import t
+from .statefiles import home_lock, write_atomic
 
 
 def _path() -> Path:
@@ -24,10 +23,7 @@ def _path() -> Path:
 
 @contextlib.contextmanager
 def _locked():
-    home = config.home()
-    home.mkdir(parents=True, exist_ok=True)
-    with open(home / "progress.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with home_lock("progress"):
         try:
             data = json.loads(_path().read_text())
         except FileNotFoundError:
@@ -35,9 +31,7 @@ def _locked():
         except ValueError as exc:
             raise AwslabError(t("err-progress-corrupt", path=_path(), problem=exc)) from None
         yield data
-        tmp = _path().with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, indent=2, sort_keys=True))
-        os.replace(tmp, _path())
+        write_atomic(_path(), json.dumps(data, indent=2, sort_keys=True))
 
 
 def _entry(data: dict, account: str, scenario: str) -> dict:

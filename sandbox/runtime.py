@@ -8,8 +8,6 @@ there is no network; SQS_ENDPOINT_STRATEGY=path because *.localstack.cloud does 
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 import os
 import signal
@@ -24,6 +22,7 @@ from . import config
 from .emulator import EmulatorClient
 from .errors import AwslabError, EmulatorUnavailable
 from .i18n import t
+from .statefiles import home_lock, write_atomic
 
 MIN_PYTHON = (3, 12)
 STOP_GRACE_S = 10.0
@@ -151,18 +150,8 @@ def start(port: int = config.DEFAULT_PORT, timeout: float = 90.0) -> tuple[Emula
     Returns (info, started): started is False when it was already running.
     """
     check_python()
-    with _lock():
+    with home_lock("emulator"):  # one `up` or `down` at a time, never two emulators
         return _start_locked(port, timeout)
-
-
-@contextlib.contextmanager
-def _lock():
-    """One `up` or `down` at a time per AWSLAB_HOME, so two never start two emulators."""
-    home = config.home()
-    home.mkdir(parents=True, exist_ok=True)
-    with open(home / "emulator.lock", "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        yield
 
 
 def _start_locked(port: int, timeout: float) -> tuple[EmulatorInfo, bool]:
@@ -223,7 +212,7 @@ def _wait_until_ready(proc: subprocess.Popen, info: EmulatorInfo, timeout: float
 
 def stop(grace: float = STOP_GRACE_S) -> EmulatorInfo | None:
     """Stop the recorded emulator and every process of its group. Returns what was stopped."""
-    with _lock():
+    with home_lock("emulator"):
         info = _recorded()
         if info is None:
             return None
@@ -264,10 +253,7 @@ def _reap(pid: int) -> None:
 
 
 def _write_state(info: EmulatorInfo) -> None:
-    path = config.emulator_state_file()
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(info.__dict__))
-    os.replace(tmp, path)
+    write_atomic(config.emulator_state_file(), json.dumps(info.__dict__))
 
 
 def _clear_state() -> None:
