@@ -6,6 +6,7 @@ Each problem is one line: `<file>: <field>: <problem>`.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from string import Template
@@ -38,6 +39,25 @@ def _has_japanese(text: str) -> bool:
     return any(JAPANESE[0] <= ch <= JAPANESE[1] or JAPANESE[2] <= ch <= JAPANESE[3] for ch in text)
 
 
+LIST_ITEM = re.compile(r"^\s*(\d+\.|[-*+])\s")
+
+
+def _broken_japanese_line(text: str) -> bool:
+    """A line break inside a Japanese paragraph turns into a stray space when Markdown joins the
+    lines (Japanese has no spaces between words); each paragraph or list item needs one line."""
+    lines, fenced = text.splitlines(), False
+    for line, following in zip(lines, lines[1:], strict=False):
+        if line.strip().startswith("```"):
+            fenced = not fenced
+        if fenced or not line.strip() or not following.strip() or LIST_ITEM.match(following):
+            continue
+        if following.strip().startswith("```"):
+            continue
+        if _has_japanese(line) and _has_japanese(following):
+            return True
+    return False
+
+
 def lint(sc: Scenario) -> list[str]:
     meta = sc.path / "scenario.yaml"
     problems = []
@@ -47,6 +67,9 @@ def lint(sc: Scenario) -> list[str]:
                             f"({sorted(_fields(text['ja']))} vs {sorted(_fields(text['en']))})")
         if not _has_japanese(text["ja"]):
             problems.append(f"{meta}: {field}.ja: no Japanese text (is it a copy of en?)")
+        elif _broken_japanese_line(text["ja"]):
+            problems.append(f"{meta}: {field}.ja: line break inside a paragraph (Markdown turns it into "
+                            "a space): keep each Japanese paragraph or list item on one line")
     for c in sc.checks:
         if c.points <= 0:
             problems.append(f"{meta}: checks[{c.id}].points: a check must be worth points")

@@ -102,7 +102,7 @@ def _print_task(sc, acct: accounts.Account, lang: str) -> None:
     for key, value in names.items():
         console.print(f"  {key}: [cyan]{value}[/]")
     console.print(f"\n[bold]{t('show-end-state', lang)}[/]")
-    console.print(sc.text("end_state", lang, acct.account_id).strip())
+    console.print(Markdown(sc.text("end_state", lang, acct.account_id)))
     console.print(f"\n[bold]{t('show-checks', lang)}[/]")
     for c in sc.checks:
         console.print(f"  - {fill(c.title, lang, names)} ({c.points})")

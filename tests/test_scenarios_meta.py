@@ -47,10 +47,16 @@ def test_lint_accepts_a_good_scenario(tmp_path):
     assert _linted(tmp_path) == []
 
 
+def test_japanese_lists_and_paragraphs_on_their_own_lines_are_fine(tmp_path):
+    task = {"en": "Create $bucket", "ja": "作成します。\n\n1. バケット $bucket を作る\n2. キューを作る\n\n```\naws s3 mb\n```"}
+    assert _linted(tmp_path, task=task) == []
+
+
 @pytest.mark.parametrize("overrides, expected", [
     ({"title": {"en": "Demo", "ja": "Demo"}}, "title.ja: no Japanese text"),
     ({"task": {"en": "Create $bucket", "ja": "作成 $queue"}}, "task: ja and en use different placeholders"),
     ({"hints": []}, "hints: offer at least one progressive hint"),
+    ({"task": {"en": "Create $bucket", "ja": "バケット $bucket を\n作成します"}}, "task.ja: line break inside a paragraph"),
     ({"source": {}}, "source.title: name the post"),
     ({"checks": [{"id": "first-check", "points": 0, "title": text("t"), "hint": text("h"),
                   "messages": {"pass": text("ok"), "no": text("no")}}]}, "points: a check must be worth points"),
