@@ -61,3 +61,14 @@ def test_makefile_targets_call_the_documented_scripts():
     assert "make test" in (REPO / ".ci" / "run").read_text()
     readme = (REPO / "README.md").read_text()
     assert "make demo" in readme and "make test" in readme
+
+
+def test_japanese_guide_covers_every_command_of_the_readme():
+    import re
+
+    english = (REPO / "README.md").read_text()
+    japanese = (REPO / "docs" / "README.ja.md").read_text()
+    commands = set(re.findall(r"^awslab [a-z]+", english, re.MULTILINE))
+    assert len(commands) >= 10
+    missing = [c for c in sorted(commands) if c not in japanese]
+    assert not missing, missing
