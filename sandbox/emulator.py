@@ -10,8 +10,15 @@ from urllib.parse import quote
 
 import requests
 
-from .errors import EmulatorUnavailable
+from .errors import AwslabError, EmulatorUnavailable
 from .i18n import t
+
+
+def _check(resp: requests.Response) -> None:
+    """An unexpected answer from the emulator becomes a one-line error, not a traceback."""
+    if resp.status_code >= 400:
+        raise AwslabError(t("err-emulator-http", status=resp.status_code, method=resp.request.method,
+                            path=resp.request.path_url, body=resp.text.strip()[:200]))
 
 
 class EmulatorClient:
@@ -36,7 +43,7 @@ class EmulatorClient:
 
     def reset_account(self, account_id: str) -> dict:
         resp = self._request("POST", f"/_awslab/accounts/{account_id}/reset")
-        resp.raise_for_status()
+        _check(resp)
         return resp.json()
 
     def peek_messages(self, account_id: str, region: str, queue_name: str) -> list[dict]:
@@ -52,7 +59,7 @@ class EmulatorClient:
         )
         if resp.status_code == 400 and "QueueDoesNotExist" in resp.text:
             return []
-        resp.raise_for_status()
+        _check(resp)
         return resp.json().get("Messages") or []
 
     def remove_messages(self, account_id: str, region: str, queue_name: str, message_ids: list[str]) -> list[str]:
@@ -61,5 +68,5 @@ class EmulatorClient:
             f"/_awslab/sqs/{region}/{account_id}/{quote(queue_name)}/remove-messages",
             json={"MessageIds": message_ids},
         )
-        resp.raise_for_status()
+        _check(resp)
         return resp.json()["Removed"]

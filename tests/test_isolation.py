@@ -67,3 +67,12 @@ def test_reset_rejects_bad_account_ids(emulator):
     resp = requests.post(f"{emulator.endpoint}/_awslab/accounts/12ab/reset", timeout=5)
     assert resp.status_code == 400
     assert resp.json()["error"]["code"] == "InvalidAccountId"
+
+
+def test_unexpected_emulator_answers_are_one_line_errors(emulator):
+    import pytest
+
+    from sandbox.errors import AwslabError
+
+    with pytest.raises(AwslabError, match=r"answered HTTP 400 to POST /_awslab/accounts/12ab/reset: .*InvalidAccountId"):
+        EmulatorClient(emulator.endpoint).reset_account("12ab")
