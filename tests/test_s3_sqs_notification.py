@@ -57,6 +57,18 @@ def service_statement(env, arn, condition):
             "Action": "sqs:SendMessage", "Resource": arn, "Condition": condition}
 
 
+def admit_bucket(env, url, arn):
+    """The S3 User Guide's queue policy: S3 may send on behalf of this bucket only."""
+    set_policy(env, url, service_statement(env, arn, {"ArnLike": {"aws:SourceArn": f"arn:aws:s3:::{env.names['bucket']}"}}))
+
+
+def bucket_and_admitting_queue(env):
+    make_bucket(env)
+    url, arn = make_queue(env)
+    admit_bucket(env, url, arn)
+    return url, arn
+
+
 def test_bucket_and_queue_only(env):
     make_bucket(env)
     make_queue(env)
@@ -85,7 +97,7 @@ def test_bucket_in_another_region(env):
     us_east = env.account.session().client("s3", region_name="us-east-1", endpoint_url=env.account.endpoint)
     us_east.create_bucket(Bucket=env.names["bucket"])
     url, arn = make_queue(env)
-    set_policy(env, url, service_statement(env, arn, {"ArnLike": {"aws:SourceArn": f"arn:aws:s3:::{env.names['bucket']}"}}))
+    admit_bucket(env, url, arn)
     with pytest.raises(ClientError, match="The notification destination service region is not valid"):
         notify(env, arn)
     _, c = grade(env)
@@ -135,9 +147,7 @@ def test_policy_for_another_bucket_is_refused(env):
 
 
 def test_wrong_events_and_name(env):
-    make_bucket(env)
-    url, arn = make_queue(env)
-    set_policy(env, url, service_statement(env, arn, {"ArnLike": {"aws:SourceArn": f"arn:aws:s3:::{env.names['bucket']}"}}))
+    url, arn = bucket_and_admitting_queue(env)
     notify(env, arn, events=("s3:ObjectRemoved:*",), name="something")
     _, c = grade(env)
     assert c["notification-targets-queue"].status == "fail"
@@ -154,9 +164,7 @@ def test_other_name_costs_only_that_check(env):
 
 
 def test_filtered_notification_still_passes_the_flow(env):
-    make_bucket(env)
-    url, arn = make_queue(env)
-    set_policy(env, url, service_statement(env, arn, {"ArnLike": {"aws:SourceArn": f"arn:aws:s3:::{env.names['bucket']}"}}))
+    url, arn = bucket_and_admitting_queue(env)
     notify(env, arn, Filter={"Key": {"FilterRules": [{"Name": "prefix", "Value": "images/"},
                                                       {"Name": "suffix", "Value": ".jpg"}]}})
     result, c = grade(env)
@@ -181,9 +189,7 @@ def test_flow_leaves_the_learners_messages_and_objects_alone(env):
 
 
 def test_probe_deletion_message_is_removed_too(env):
-    make_bucket(env)
-    url, arn = make_queue(env)
-    set_policy(env, url, service_statement(env, arn, {"ArnLike": {"aws:SourceArn": f"arn:aws:s3:::{env.names['bucket']}"}}))
+    url, arn = bucket_and_admitting_queue(env)
     notify(env, arn, events=("s3:ObjectCreated:*", "s3:ObjectRemoved:*"))
     before = _bodies(env, url)
     result, _ = grade(env)
