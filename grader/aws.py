@@ -31,28 +31,30 @@ def queue_names(env: Env) -> list[str]:
 
 def queue(env: Env, name: str) -> dict | None:
     """{"url", "arn", "attributes"} of the learner's queue `name`, or None. Memoised per run."""
-    memo = getattr(env, "memo", {})
-    key = f"sqs-queue:{name}"
-    if key in memo:
-        return memo[key]
-    sqs = env.client("sqs")
-    try:
-        url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
-    except ClientError as exc:
-        if "NonExistentQueue" in error_code(exc) or "QueueDoesNotExist" in error_code(exc):
-            memo[key] = None
-            return None
-        raise
-    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
-    found = {"url": url, "arn": attributes["QueueArn"], "attributes": attributes}
-    memo[key] = found
-    return found
+
+    def look_up():
+        sqs = env.client("sqs")
+        try:
+            url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+        except ClientError as exc:
+            if "NonExistentQueue" in error_code(exc) or "QueueDoesNotExist" in error_code(exc):
+                return None
+            raise
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        return {"url": url, "arn": attributes["QueueArn"], "attributes": attributes}
+
+    return env.memoised(f"sqs-queue:{name}", look_up)
 
 
 def bucket_notifications(env: Env, bucket: str) -> dict:
-    config = env.client("s3").get_bucket_notification_configuration(Bucket=bucket)
-    config.pop("ResponseMetadata", None)
-    return config
+    """The bucket's notification configuration. Memoised per run."""
+
+    def look_up():
+        config = env.client("s3").get_bucket_notification_configuration(Bucket=bucket)
+        config.pop("ResponseMetadata", None)
+        return config
+
+    return env.memoised(f"s3-notifications:{bucket}", look_up)
 
 
 def sqs_bodies(env: Env, queue_name: str) -> list[dict]:

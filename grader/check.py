@@ -44,6 +44,7 @@ class Env:
         self.emulator = EmulatorClient(account.endpoint)
         self._session = account.session()
         self._clients: dict[str, object] = {}
+        self.memo: dict[str, object] = {}
 
     @property
     def account_id(self) -> str:
@@ -53,6 +54,12 @@ class Env:
     def region(self) -> str:
         return self.account.region
 
+    def memoised(self, key: str, compute: Callable[[], object]):
+        """`compute()` once per Env (one grading run): checks share look-ups such as a queue's attributes."""
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
+
     def client(self, service: str):
         if service not in self._clients:
             self._clients[service] = self.account.client(service, self._session)
@@ -60,11 +67,10 @@ class Env:
 
 
 class CheckContext(Env):
-    """Env plus what checks share during one grading run: a memo and clean-up actions."""
+    """Env plus the clean-up actions of flow checks during one grading run."""
 
     def __init__(self, account: Account, names: dict[str, str]):
         super().__init__(account, names)
-        self.memo: dict[str, object] = {}
         self._cleanups: list[Callable[[], None]] = []
 
     def on_cleanup(self, fn: Callable[[], None]) -> None:
