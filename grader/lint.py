@@ -11,7 +11,7 @@ import subprocess
 import sys
 from string import Template
 
-from .scenario import Scenario, scenario_ids, SCENARIOS_ROOT, load
+from .scenario import Scenario
 
 JAPANESE = ("\u3040", "\u30ff", "\u4e00", "\u9fff")  # kana, and CJK ideographs
 
@@ -92,6 +92,3 @@ def _lint_solution(sc: Scenario) -> list[str]:
     return [f"{sc.solution_path}: options: no --{key} (awslab solve passes every name)"
             for key in sc.names if f"--{key}" not in out.stdout]
 
-
-def lint_all(root=SCENARIOS_ROOT) -> dict[str, list[str]]:
-    return {sid: lint(load(root / sid)) for sid in scenario_ids(root)}
