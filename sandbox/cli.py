@@ -2,12 +2,13 @@
 
 Exit codes: 0 success; 1 a grade below full marks; 2 a usage or environment error (emulator down,
 unknown scenario, port taken), always with a one-line reason on stderr. Every text, `--help`
-included, comes from messages.yaml in Japanese or English; the command line is built after `--lang`
+included, comes from sandbox/messages/ in Japanese or English; the command line is built after `--lang`
 is known, so `awslab grade --help --lang ja` is Japanese too.
 """
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
 import os
@@ -22,74 +23,23 @@ from rich.markdown import Markdown
 from rich.table import Table
 
 from . import accounts, config, i18n, progress, runtime
-from .errors import AwslabError, EmulatorUnavailable
+from .cliutil import (
+    CONTEXT_SETTINGS,
+    Group,
+    account_options,
+    lang_option,
+    no_rewrap,
+    require_emulator,
+    resolve,
+    scenario_env,
+    write_report,
+)
+from .errors import AwslabError
 from .i18n import LANGS, t
-from .statefiles import write_atomic
 
-CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-
-
-def _no_rewrap(text: str) -> str:
-    """Keep click from re-flowing indented example blocks (its marker is a line with \\b)."""
-    paragraphs = text.strip().split("\n\n")
-    return "\n\n".join(
-        "\b\n" + p if any(line.startswith("  ") for line in p.splitlines()) else p for p in paragraphs
-    )
-
-
-class _LocalizedHelp:
-    def get_help_option(self, ctx):
-        option = super().get_help_option(ctx)
-        if option is not None:
-            option.help = t("help-help")  # click's own text is English only
-        return option
-
-
-class _Command(_LocalizedHelp, click.Command):
-    pass
-
-
-class _Group(_LocalizedHelp, click.Group):
-    command_class = _Command
-
-
-def _lang_option(f):
-    return click.option("--lang", type=click.Choice(LANGS), default=None, help=t("help-opt-lang"))(f)
-
-
-def _account_options(f):
-    f = click.option("--endpoint", default=None, metavar="URL", help=t("help-opt-endpoint"))(f)
-    f = click.option("--region", default=None, help=t("help-opt-region"))(f)
-    f = click.option("--account", default=None, metavar="ID", help=t("help-opt-account"))(f)
-    return f
-
-
-def _scenario(scenario_id: str):
-    from grader import scenario as scenarios
-
-    return scenarios.get(scenario_id)
-
-
-def _resolve(scenario_id, account, region, endpoint, lang):
-    """(language, scenario, account) for commands that work on one scenario in one account."""
-    return i18n.use(lang), _scenario(scenario_id), accounts.resolve(account, region, endpoint)
-
-
-def _env_for(sc, account: accounts.Account):
-    from grader.check import Env
-
-    return Env(account, sc.render_names(account.account_id))
-
-
-def _require_emulator(endpoint: str) -> dict:
-    from .emulator import EmulatorClient
-
-    try:
-        return EmulatorClient(endpoint).info()
-    except EmulatorUnavailable:
-        runtime.explain_dead_emulator(endpoint)
-        raise
-
+# Feature command groups live in sandbox/commands/<name>.py, each with register(cli); listing a
+# module here adds its commands to `awslab`.
+COMMAND_MODULES: tuple[str, ...] = ()
 
 def _print_task(sc, acct: accounts.Account, lang: str) -> None:
     from grader.scenario import fill
@@ -112,7 +62,7 @@ def _seed(sc, acct: accounts.Account) -> None:
     """Run the scenario's setup; on failure reset again, so nothing half-done stays behind."""
     if not sc.setup:
         return
-    env_ = _env_for(sc, acct)
+    env_ = scenario_env(sc, acct)
     try:
         sc.setup(env_)
     except Exception as exc:
@@ -120,16 +70,8 @@ def _seed(sc, acct: accounts.Account) -> None:
         raise AwslabError(t("err-setup-failed", scenario=sc.id, error=f"{type(exc).__name__}: {exc}")) from exc
 
 
-def _write_report(path: str, body: str) -> None:
-    """Write a report file whole or fail with one line."""
-    try:
-        write_atomic(path, body.rstrip("\n") + "\n")
-    except OSError as exc:
-        raise AwslabError(t("err-cannot-write", path=path, problem=exc.strerror or exc)) from None
-
-
 def build_cli() -> click.Group:
-    @click.group(cls=_Group, context_settings=CONTEXT_SETTINGS, help=_no_rewrap(t("help-main")))
+    @click.group(cls=Group, context_settings=CONTEXT_SETTINGS, help=no_rewrap(t("help-main")))
     @click.version_option(package_name="awslab", help=t("help-version"))
     # Accepted here too (awslab --lang ja --help); main() has already applied it.
     @click.option("--lang", type=click.Choice(LANGS), default=None, expose_value=False, help=t("help-opt-lang"))
@@ -141,7 +83,7 @@ def build_cli() -> click.Group:
     @cli.command(help=t("help-up"))
     @click.option("--port", type=int, default=config.DEFAULT_PORT, show_default=True, help=t("help-up-port"))
     @click.option("--timeout", type=float, default=90.0, show_default=True, help=t("help-up-timeout"))
-    @_lang_option
+    @lang_option
     def up(port, timeout, lang):
         lang = i18n.use(lang)
         began = time.monotonic()
@@ -153,7 +95,7 @@ def build_cli() -> click.Group:
             click.echo(t("emulator-already-running", lang, endpoint=info.endpoint, pid=info.pid))
 
     @cli.command(help=t("help-down"))
-    @_lang_option
+    @lang_option
     def down(lang):
         lang = i18n.use(lang)
         info = runtime.stop()
@@ -164,11 +106,11 @@ def build_cli() -> click.Group:
 
     @cli.command(help=t("help-status"))
     @click.option("--endpoint", default=None, metavar="URL", help=t("help-status-endpoint"))
-    @_lang_option
+    @lang_option
     def status(endpoint, lang):
         lang = i18n.use(lang)
         url = config.endpoint(endpoint)
-        about = _require_emulator(url)
+        about = require_emulator(url)
         info = runtime.current()
         if info and info.endpoint == url:
             click.echo(t("status-running", lang, endpoint=url, pid=info.pid, version=about["awslab"], log=info.log))
@@ -176,15 +118,15 @@ def build_cli() -> click.Group:
             click.echo(t("status-endpoint-up", lang, endpoint=url, version=about["awslab"]))
 
     @cli.command(help=t("help-env"))
-    @_account_options
+    @account_options
     def env(account, region, endpoint):
         click.echo(accounts.resolve(account, region, endpoint).export_lines())
 
     # ---- scenarios ----------------------------------------------------------------------------
 
     @cli.command(name="list", help=t("help-list"))
-    @_account_options
-    @_lang_option
+    @account_options
+    @lang_option
     def list_(account, region, endpoint, lang):
         from grader import scenario as scenarios
 
@@ -206,10 +148,10 @@ def build_cli() -> click.Group:
     @click.argument("scenario_id", metavar="SCENARIO")
     @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
                   help=t("help-show-format"))
-    @_account_options
-    @_lang_option
+    @account_options
+    @lang_option
     def show(scenario_id, fmt, account, region, endpoint, lang):
-        lang, sc, acct = _resolve(scenario_id, account, region, endpoint, lang)
+        lang, sc, acct = resolve(scenario_id, account, region, endpoint, lang)
         if fmt == "text":
             _print_task(sc, acct, lang)
             return
@@ -225,13 +167,13 @@ def build_cli() -> click.Group:
 
     @cli.command(help=t("help-start"))
     @click.argument("scenario_id", metavar="SCENARIO")
-    @_account_options
-    @_lang_option
+    @account_options
+    @lang_option
     def start(scenario_id, account, region, endpoint, lang):
-        lang, sc, acct = _resolve(scenario_id, account, region, endpoint, lang)
+        lang, sc, acct = resolve(scenario_id, account, region, endpoint, lang)
         began = time.monotonic()
-        _require_emulator(acct.endpoint)
-        _env_for(sc, acct).emulator.reset_account(acct.account_id)
+        require_emulator(acct.endpoint)
+        scenario_env(sc, acct).emulator.reset_account(acct.account_id)
         _seed(sc, acct)
         progress.record_start(acct.account_id, sc.id)
         _print_task(sc, acct, lang)
@@ -241,15 +183,15 @@ def build_cli() -> click.Group:
 
     @cli.command(help=t("help-reset"))
     @click.argument("scenario_id", metavar="SCENARIO", required=False)
-    @_account_options
-    @_lang_option
+    @account_options
+    @lang_option
     def reset(scenario_id, account, region, endpoint, lang):
         from .emulator import EmulatorClient
 
         lang = i18n.use(lang)
         acct = accounts.resolve(account, region, endpoint)
         sc = _scenario(scenario_id) if scenario_id else None
-        _require_emulator(acct.endpoint)
+        require_emulator(acct.endpoint)
         began = time.monotonic()
         done = EmulatorClient(acct.endpoint).reset_account(acct.account_id)
         if sc:
@@ -265,13 +207,13 @@ def build_cli() -> click.Group:
                   help=t("help-grade-output"))
     @click.option("--check", "only", multiple=True, metavar="ID", help=t("help-grade-check"))
     @click.option("--debug", is_flag=True, help=t("help-grade-debug"))
-    @_account_options
-    @_lang_option
+    @account_options
+    @lang_option
     def grade(scenario_id, fmt, output, only, debug, account, region, endpoint, lang):
         from grader import engine, report
 
-        lang, sc, acct = _resolve(scenario_id, account, region, endpoint, lang)
-        _require_emulator(acct.endpoint)
+        lang, sc, acct = resolve(scenario_id, account, region, endpoint, lang)
+        require_emulator(acct.endpoint)
         hints_used = progress.get(acct.account_id, sc.id).get("hints_used", 0)
         result = engine.grade(sc, acct, lang, hints_used=hints_used, only=list(only) or None)
         if result.gradable and not only:
@@ -285,11 +227,11 @@ def build_cli() -> click.Group:
         elif fmt == "text":
             console = Console(record=True, width=120, file=io.StringIO())
             report.print_text(result, title, console, debug=debug)
-            _write_report(output, console.export_text())
+            write_report(output, console.export_text())
         else:
             body = report.to_json(result, debug=debug) if fmt == "json" else report.to_junit(result)
             if output:
-                _write_report(output, body)
+                write_report(output, body)
             else:
                 click.echo(body.rstrip("\n"))
         if not result.gradable:
@@ -298,12 +240,12 @@ def build_cli() -> click.Group:
 
     @cli.command(help=t("help-hint"))
     @click.argument("scenario_id", metavar="SCENARIO")
-    @_account_options
-    @_lang_option
+    @account_options
+    @lang_option
     def hint(scenario_id, account, region, endpoint, lang):
         from grader.scenario import fill
 
-        lang, sc, acct = _resolve(scenario_id, account, region, endpoint, lang)
+        lang, sc, acct = resolve(scenario_id, account, region, endpoint, lang)
         names = sc.render_names(acct.account_id)
         total = len(sc.hints)
         used = progress.get(acct.account_id, sc.id).get("hints_used", 0)
@@ -319,11 +261,11 @@ def build_cli() -> click.Group:
 
     @cli.command(help=t("help-solve"))
     @click.argument("scenario_id", metavar="SCENARIO")
-    @_account_options
-    @_lang_option
+    @account_options
+    @lang_option
     def solve(scenario_id, account, region, endpoint, lang):
-        lang, sc, acct = _resolve(scenario_id, account, region, endpoint, lang)
-        _require_emulator(acct.endpoint)
+        lang, sc, acct = resolve(scenario_id, account, region, endpoint, lang)
+        require_emulator(acct.endpoint)
         args = [sys.executable, str(sc.solution_path)]
         for key, value in sc.render_names(acct.account_id).items():
             args += [f"--{key}", value]
@@ -334,7 +276,7 @@ def build_cli() -> click.Group:
 
     @cli.command(help=t("help-validate"))
     @click.argument("folders", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
-    @_lang_option
+    @lang_option
     def validate(folders, lang):
         from grader import lint
         from grader import scenario as scenarios
@@ -357,6 +299,8 @@ def build_cli() -> click.Group:
             click.echo(t("validate-problems", lang, count=problems), err=True)
             sys.exit(1)
 
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"sandbox.commands.{name}").register(cli)
     return cli
 
 

@@ -46,6 +46,13 @@ class EmulatorClient:
         _check(resp)
         return resp.json()
 
+    def journal(self, account_id: str, since: int = 0) -> list[dict]:
+        """The account's event-journal entries with seq > since, oldest first
+        (format: sandbox/plugins/journal/store.py)."""
+        resp = self._request("GET", f"/_awslab/journal/{account_id}", params={"since": since})
+        _check(resp)
+        return resp.json()["entries"]
+
     def peek_messages(self, account_id: str, region: str, queue_name: str) -> list[dict]:
         """Every message of a queue, visible, in flight or delayed, without receiving any.
 

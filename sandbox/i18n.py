@@ -1,5 +1,7 @@
 """Japanese and English texts for everything awslab itself prints (scenario texts live in each
-scenario's scenario.yaml). tests/test_i18n.py checks that every key exists in both languages."""
+scenario's scenario.yaml). The catalog is sandbox/messages/*.yaml, one file per feature (core.yaml
+for the commands every scenario uses); a key may be defined in one file only.
+tests/test_i18n.py checks that every key exists in both languages."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from . import yamlio
 
 
 LANGS = ("ja", "en")
-CATALOG = Path(__file__).with_name("messages.yaml")
+CATALOG_DIR = Path(__file__).with_name("messages")
 
 
 _chosen: str | None = None
@@ -45,7 +47,14 @@ def default_lang() -> str:
 
 @lru_cache(maxsize=1)
 def catalog() -> dict[str, dict[str, str]]:
-    return yamlio.safe_load(CATALOG.read_text(encoding="utf-8"))
+    merged: dict[str, dict[str, str]] = {}
+    for path in sorted(CATALOG_DIR.glob("*.yaml")):
+        entries = yamlio.safe_load(path.read_text(encoding="utf-8")) or {}
+        clash = sorted(set(entries) & set(merged))
+        if clash:
+            raise RuntimeError(f"{path.name}: keys already defined in another messages file: {', '.join(clash)}")
+        merged.update(entries)
+    return merged
 
 
 def t(key: str, lang: str | None = None, **params) -> str:

@@ -46,6 +46,20 @@ def check_python(version: tuple[int, ...] = tuple(sys.version_info[:3])) -> None
         raise AwslabError(t("err-python-too-old", found=".".join(map(str, version[:3]))))
 
 
+SETTINGS_FILE = Path(__file__).with_name("emulator.env")
+
+
+def shared_settings() -> dict[str, str]:
+    """The settings in sandbox/emulator.env (also used by the docker-compose image)."""
+    settings = {}
+    for line in SETTINGS_FILE.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            settings[key.strip()] = value.strip()
+    return settings
+
+
 def emulator_env(port: int, home: Path) -> dict[str, str]:
     env = dict(os.environ)
     # Learner credentials in the caller's shell must not leak into LocalStack's own clients.
@@ -53,13 +67,10 @@ def emulator_env(port: int, home: Path) -> dict[str, str]:
         env.pop(key, None)
     env.update(
         {
+            **shared_settings(),
             "GATEWAY_LISTEN": f"127.0.0.1:{port}",
-            "DISABLE_EVENTS": "1",
             "OVERRIDE_IN_DOCKER": "0",
             "FILESYSTEM_ROOT": str(home / "localstack"),
-            "DNS_ADDRESS": "0",
-            "SQS_ENDPOINT_STRATEGY": "path",
-            "SKIP_SSL_CERT_DOWNLOAD": "1",
             "LOCALSTACK_HOST": f"127.0.0.1:{port}",
             "AWSLAB_HOME": str(home),
             "PYTHONUNBUFFERED": "1",

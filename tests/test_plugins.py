@@ -8,6 +8,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
+from sandbox.emulator import EmulatorClient
 from sandbox.runtime import awslab_info
 
 
@@ -34,7 +35,15 @@ def _bodies(sqs, url, expected=None, timeout=3.0):
 
 
 def test_plugin_is_loaded(emulator):
-    assert {"admin", "queue_policy", "s3_notifications"} <= set(awslab_info(emulator.endpoint)["plugins"])
+    assert {"admin", "queue_policy", "s3_notifications", "journal"} <= set(awslab_info(emulator.endpoint)["plugins"])
+
+
+def test_journal_of_a_fresh_account_is_empty_and_ids_are_checked(emulator, account_id):
+    import requests
+
+    assert EmulatorClient(emulator.endpoint).journal(account_id) == []
+    resp = requests.get(f"{emulator.endpoint}/_awslab/journal/12ab", timeout=5)
+    assert resp.status_code == 400 and "InvalidAccountId" in resp.text
 
 
 def test_s3_notification_needs_the_queue_policy(account):

@@ -20,6 +20,8 @@ from localstack.state import StateVisitor
 from moto.core.base_backend import BackendDict
 from moto.core.base_backend import backend_lock as moto_backend_lock
 
+from sandbox.plugins import ACCOUNT_RESET_HOOKS
+
 LOG = logging.getLogger(__name__)
 
 
@@ -111,6 +113,8 @@ def reset_account(account_id: str) -> dict:
             _drop_arn_keyed_entries(provider, account_id)
         if visitor.cleared:
             services.append(name)
+    for hook in ACCOUNT_RESET_HOOKS:
+        hook(account_id)
     return {
         "account": account_id,
         "services": sorted(services),

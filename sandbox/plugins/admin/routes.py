@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 import json
-import re
 
 from localstack.http import Request, Response, route
 
 import sandbox
 from sandbox.plugins import LOADED
+from sandbox.plugins.http import bad_account, error_response as _error, json_response as _json
 
 from .reset import reset_account
 from .sqs_messages import remove_messages
-
-ACCOUNT_RE = re.compile(r"^\d{12}$")
-
-
-def _json(body: dict, status: int = 200) -> Response:
-    return Response(json.dumps(body), status=status, mimetype="application/json")
-
-
-def _error(code: str, message: str, status: int) -> Response:
-    return _json({"error": {"code": code, "message": message}}, status)
 
 
 class AdminRoutes:
@@ -31,9 +21,7 @@ class AdminRoutes:
 
     @route("/_awslab/accounts/<account_id>/reset", methods=["POST"])
     def reset(self, request: Request, account_id: str) -> Response:
-        if not ACCOUNT_RE.match(account_id):
-            return _error("InvalidAccountId", f"account id must be 12 digits: {account_id!r}", 400)
-        return _json(reset_account(account_id))
+        return bad_account(account_id) or _json(reset_account(account_id))
 
     @route(
         "/_awslab/sqs/<region>/<account_id>/<queue_name>/remove-messages", methods=["POST"]
