@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 help:
 	@echo "make demo   - set up .venv, start the emulator, solve and grade s3-sqs-notification, stop"
 	@echo "make test   - set up .venv and run the whole test suite (starts its own emulator)"
-	@echo "make bench  - print start-up, start and grade timings"
+	@echo "make bench  - run every bench/bench_*.py (BENCH=core for one) and print their figures"
 	@echo "make venv   - only create .venv and install awslab with the pinned constraints"
 	@echo "make clean  - remove .venv and caches"
 
@@ -29,8 +29,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# Every bench/bench_*.py prints its own figures; BENCH=name runs one (make bench BENCH=core).
+BENCH ?= *
 bench: $(STAMP)
-	$(PY) bench/bench_core.py
+	@for script in bench/bench_$(BENCH).py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
