@@ -33,10 +33,11 @@ def lambda_role(account, name: str = "lambda-test-role") -> str:
 
 def create_function(account, name: str, source: str, *, runtime: str = "python3.12", timeout: int = 3,
                     env: dict | None = None, handler: str = "lambda_function.lambda_handler",
-                    wait: bool = True) -> str:
+                    role: str | None = None, wait: bool = True) -> str:
+    """Create a function from one source file; `role` defaults to a role created in IAM."""
     lam = account.client("lambda")
     arn = lam.create_function(
-        FunctionName=name, Runtime=runtime, Role=lambda_role(account), Handler=handler,
+        FunctionName=name, Runtime=runtime, Role=role or lambda_role(account), Handler=handler,
         Code={"ZipFile": zip_source(source)}, Timeout=timeout,
         Environment={"Variables": env or {}},
     )["FunctionArn"]

@@ -28,6 +28,7 @@ import logging
 import os
 import resource
 import signal
+import struct
 import sys
 import threading
 import time
@@ -39,7 +40,7 @@ from urllib.parse import urlsplit
 
 # Environment variables meant for this bootstrap only; removed before user code runs.
 LIFELINE_FD_VAR = "AWSLAB_LIFELINE_FD"
-PRIVATE_VARS = (LIFELINE_FD_VAR, "LOCALSTACK_RUNTIME_ENDPOINT", "LOCALSTACK_RUNTIME_ID")
+PRIVATE_VARS = ("LOCALSTACK_RUNTIME_ENDPOINT", "LOCALSTACK_RUNTIME_ID")
 MARKER = b"\0awslab-log-mark-%d\0"
 
 
@@ -447,19 +448,43 @@ class Runtime:
         os._exit(status)
 
 
+def receive_environment(fd: int) -> dict[str, str]:
+    """Wait for the execution environment's variables: a 4-byte length, then JSON (processes.py)."""
+
+    def read(size: int) -> bytes:
+        data = b""
+        while len(data) < size:
+            chunk = os.read(fd, size - len(data))
+            if not chunk:
+                os._exit(0)  # the emulator went away before this spare was used
+            data += chunk
+        return data
+
+    (length,) = struct.unpack(">I", read(4))
+    return json.loads(read(length))
+
+
 def main() -> None:
-    env = os.environ
-    lifeline = env.get(LIFELINE_FD_VAR)
-    if lifeline:
-        os.set_inheritable(int(lifeline), False)
-        watch_parent(int(lifeline))
+    lifeline = int(os.environ.pop(LIFELINE_FD_VAR))
+    os.set_inheritable(lifeline, False)
+    if os.environ.pop("AWSLAB_PRELOAD", None):
+        import boto3  # noqa: F401 (a spare imports it while it waits; handlers almost all do)
+    env = receive_environment(lifeline)
+    os.environ.clear()
+    os.environ.update(env)
+    time.tzset()
+    if "tempfile" in sys.modules:
+        sys.modules["tempfile"].tempdir = None  # TMPDIR changed since a preload may have asked
+    watch_parent(lifeline)
+
     endpoint, runtime_id = env["LOCALSTACK_RUNTIME_ENDPOINT"], env["LOCALSTACK_RUNTIME_ID"]
     for key in PRIVATE_VARS:
-        env.pop(key, None)
+        os.environ.pop(key, None)
     upstream = Upstream(endpoint)
     capture = OutputCapture()
     task_root = env["LAMBDA_TASK_ROOT"]
-    sys.path.insert(0, task_root)
+    extra = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    sys.path[:0] = [task_root, *extra]
     os.chdir(task_root)
     setup_logging()
 

@@ -1,0 +1,104 @@
+"""Lambda invoke latency with the awslab process executor, medians of several runs (targets in brackets):
+
+- cold:  the first Invoke (RequestResponse) after the function's configuration changed, so
+         LocalStack starts a new execution environment: a new process, role credentials, import
+         of the handler                                                            [< 500 ms]
+- cold, handler imports boto3 at module level (as most real handlers do): the same, plus boto3's
+         import time
+- warm:  Invoke of a function whose environment is running                           [< 50 ms]
+- Event: InvokeAsync-style call (InvocationType=Event) until the result is in the journal
+
+Times are measured at the client (boto3 `invoke` round trip through the gateway), in a private
+AWSLAB_HOME on a free port, so it can run beside a learner's sandbox or the tests.
+Usage: python bench/bench_lambda.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+ACCOUNT = "000000000042"
+
+TRIVIAL = "def lambda_handler(event, context):\n    return event\n"
+WITH_BOTO3 = "import boto3\n\ndef lambda_handler(event, context):\n    return event\n"
+
+
+def awslab(*args: str) -> None:
+    out = subprocess.run([sys.executable, "-m", "sandbox.cli", *args], capture_output=True, text=True,
+                         cwd=REPO, env=os.environ)
+    if out.returncode != 0:
+        raise SystemExit(f"awslab {' '.join(args)} failed ({out.returncode}): {out.stderr.strip()}")
+
+
+def line(name: str, samples: list[float], target: str = "") -> None:
+    ms = [s * 1000 for s in samples]
+    print(f"{name:<34} median {statistics.median(ms):7.1f} ms   min {min(ms):7.1f}   "
+          f"max {max(ms):7.1f}   n={len(ms)}  {target}", flush=True)
+
+
+def timed_invoke(lam, name: str, **kwargs) -> float:
+    began = time.perf_counter()
+    resp = lam.invoke(FunctionName=name, Payload=b'{"x": 1}', **kwargs)
+    resp["Payload"].read()
+    elapsed = time.perf_counter() - began
+    if resp.get("FunctionError"):
+        raise SystemExit(f"{name} failed: {resp}")
+    return elapsed
+
+
+def cold_samples(lam, name: str, runs: int) -> list[float]:
+    samples = []
+    for i in range(runs):
+        # A configuration change makes LocalStack start a new version, hence a new environment.
+        lam.update_function_configuration(FunctionName=name, Environment={"Variables": {"RUN": str(i)}})
+        lam.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig={"Delay": 0.2})
+        samples.append(timed_invoke(lam, name))
+    return samples
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    os.environ["AWSLAB_HOME"] = tempfile.mkdtemp(prefix="awslab-bench-")
+    os.environ["AWSLAB_LANG"] = "en"
+    sys.path.insert(0, str(REPO))
+    from sandbox import accounts
+    from tests.lambda_functions import create_function, lambda_results
+
+    awslab("up", "--port", "0")
+    try:
+        account = accounts.resolve(account=ACCOUNT)
+        lam = account.client("lambda")
+        create_function(account, "bench-trivial", TRIVIAL)
+        create_function(account, "bench-boto3", WITH_BOTO3)
+        timed_invoke(lam, "bench-trivial")  # first use of the Lambda machinery; not counted
+
+        line("cold invoke (trivial handler)", cold_samples(lam, "bench-trivial", args.runs), "[target < 500 ms]")
+        line("cold invoke (handler imports boto3)", cold_samples(lam, "bench-boto3", args.runs))
+        warm = [timed_invoke(lam, "bench-trivial") for _ in range(args.runs * 4)]
+        line("warm invoke", warm, "[target < 50 ms]")
+
+        events = []
+        for _ in range(args.runs):
+            expected = len(lambda_results(account.endpoint, ACCOUNT, "bench-trivial", timeout=0)) + 1
+            began = time.perf_counter()
+            lam.invoke(FunctionName="bench-trivial", InvocationType="Event", Payload=b"{}")
+            if len(lambda_results(account.endpoint, ACCOUNT, "bench-trivial", expected, timeout=30)) < expected:
+                raise SystemExit("an Event invocation did not reach the journal within 30 s")
+            events.append(time.perf_counter() - began)
+        line("Event invoke until journaled", events)
+    finally:
+        awslab("down")
+
+
+if __name__ == "__main__":
+    main()
