@@ -18,24 +18,18 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench_core import awslab  # the `awslab` command in a subprocess, failing loudly
 
 REPO = Path(__file__).resolve().parent.parent
 ACCOUNT = "000000000042"
 
 TRIVIAL = "def lambda_handler(event, context):\n    return event\n"
 WITH_BOTO3 = "import boto3\n\ndef lambda_handler(event, context):\n    return event\n"
-
-
-def awslab(*args: str) -> None:
-    out = subprocess.run([sys.executable, "-m", "sandbox.cli", *args], capture_output=True, text=True,
-                         cwd=REPO, env=os.environ)
-    if out.returncode != 0:
-        raise SystemExit(f"awslab {' '.join(args)} failed ({out.returncode}): {out.stderr.strip()}")
 
 
 def line(name: str, samples: list[float], target: str = "") -> None:
@@ -68,8 +62,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
-    os.environ["AWSLAB_HOME"] = tempfile.mkdtemp(prefix="awslab-bench-")
-    os.environ["AWSLAB_LANG"] = "en"
+    os.environ.update(AWSLAB_HOME=tempfile.mkdtemp(prefix="awslab-bench-"), AWSLAB_LANG="en")
     sys.path.insert(0, str(REPO))
     from sandbox import accounts
     from tests.lambda_functions import create_function, lambda_results
@@ -97,7 +90,7 @@ def main() -> None:
             events.append(time.perf_counter() - began)
         line("Event invoke until journaled", events)
     finally:
-        awslab("down")
+        awslab("down", check=False)
 
 
 if __name__ == "__main__":

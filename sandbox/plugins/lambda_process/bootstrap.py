@@ -1,9 +1,11 @@
 """The program of one Lambda execution environment: runs a Python handler in this process.
 
-Started by executor.py (one child process per execution environment, in its own process group) as
-`python -P bootstrap.py`. Standard library only and nothing from awslab or LocalStack, so that the
-handler sees a clean interpreter. It speaks LocalStack's runtime-init protocol, the one LocalStack's
-Go init (localstack/lambda-runtime-init, cmd/localstack/custom_interop.go) speaks inside Docker:
+Started by processes.py (one child process per execution environment, in its own process group)
+as `python -P bootstrap.py`. Standard library only and nothing from awslab or LocalStack, so that
+the handler sees a clean interpreter. It first waits for the environment's variables on its
+lifeline pipe (a spare has imported boto3 meanwhile), then speaks LocalStack's runtime-init
+protocol, the one LocalStack's Go init (localstack/lambda-runtime-init,
+cmd/localstack/custom_interop.go) speaks inside Docker:
 
 - it binds its own invoke server on 127.0.0.1 port 0 and reports the port it got in the body of
   POST <LOCALSTACK_RUNTIME_ENDPOINT>/status/<runtime id>/ready (no port is chosen by the parent, so
@@ -488,10 +490,17 @@ def main() -> None:
     os.chdir(task_root)
     setup_logging()
 
-    runtime = Runtime(upstream, capture, int(env.get("AWS_LAMBDA_FUNCTION_TIMEOUT") or 3))
-    invocations: Queue = Queue()
-    port = serve(invocations)
-    runtime.init(env.get("_HANDLER", ""))
+    try:
+        runtime = Runtime(upstream, capture, int(env.get("AWS_LAMBDA_FUNCTION_TIMEOUT") or 3))
+        invocations: Queue = Queue()
+        port = serve(invocations)
+        runtime.init(env.get("_HANDLER", ""))
+    except Exception as e:
+        # The runtime itself could not start (the handler's own errors are answered per invoke):
+        # LocalStack answers the invoke with this error.
+        body = error_body("Runtime.Unknown", f"awslab bootstrap failed: {type(e).__name__}: {e}", "", [])
+        upstream.post(f"/status/{runtime_id}/error", json.dumps(body).encode())
+        raise
     upstream.post(f"/status/{runtime_id}/ready", json.dumps({"port": port}).encode())
     while True:
         received, request = invocations.get()

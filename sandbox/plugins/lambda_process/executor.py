@@ -227,7 +227,9 @@ class ProcessRuntimeExecutor(RuntimeExecutor):
         except (EnvironmentExited, OSError):
             child = launch(self.workdir / "environment.log", preload=False)
             child.assign(self.env_vars, startup, self._child_exited)
-        self.child = child
+        previous, self.child = self.child, child
+        if previous is not None and previous.log_path != child.log_path:
+            previous.log_path.unlink(missing_ok=True)  # the log of a replaced (ended) process
         try:
             startup.result(timeout=STARTUP_TIMEOUT_S)
         except FutureTimeout:
