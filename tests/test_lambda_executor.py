@@ -12,6 +12,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from botocore.config import Config
 
 from sandbox.emulator import EmulatorClient
 from sandbox.runtime import awslab_info
@@ -423,6 +424,10 @@ def test_no_process_outlives_the_emulator(tmp_path, cli):
         assert cli("up", "--port", "0", env=env).returncode == 0
         state = json.loads((tmp_path / "emulator.json").read_text())
         account = accounts.Account("000000000000", "ap-northeast-1", f"http://127.0.0.1:{state['port']}")
+        # The first Lambda call loads the service; on a busy machine that can outlast the client's
+        # read timeout, and a retried CreateFunction would then find its own function.
+        account.session().client("lambda", endpoint_url=account.endpoint, config=Config(
+            read_timeout=120, retries={"max_attempts": 1})).list_functions()
         # A role ARN that IAM never saw: loading IAM into a fresh emulator takes seconds.
         create_function(account, f"spawner-{how}", source, role="arn:aws:iam::000000000000:role/unchecked")
         _, pids = _invoke(account.client("lambda"), f"spawner-{how}")

@@ -299,7 +299,8 @@ def serve(invocations: Queue) -> int:
     """Start the HTTP server LocalStack sends invocations to; returns the port the system gave it."""
 
     class InvokeHandler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+        # HTTP/1.0: one request per connection, so no idle client can hold this one-thread server.
+        protocol_version = "HTTP/1.0"
 
         def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
