@@ -470,8 +470,12 @@ def receive_environment(fd: int) -> dict[str, str]:
 def main() -> None:
     lifeline = int(os.environ.pop(LIFELINE_FD_VAR))
     os.set_inheritable(lifeline, False)
-    if os.environ.pop("AWSLAB_PRELOAD", None):
+    ready_fd = os.environ.pop("AWSLAB_PRELOAD_FD", None)
+    if ready_fd:
         import boto3  # noqa: F401 (a spare imports it while it waits; handlers almost all do)
+
+        os.write(int(ready_fd), b"R")
+        os.close(int(ready_fd))
     env = receive_environment(lifeline)
     os.environ.clear()
     os.environ.update(env)

@@ -38,11 +38,12 @@ class EnvironmentExited(Exception):
 class Child:
     """One bootstrap process, spare until assign() gives it an execution environment."""
 
-    def __init__(self, proc: subprocess.Popen, lifeline_fd: int, log_path: Path, preloaded: bool) -> None:
+    def __init__(self, proc: subprocess.Popen, lifeline_fd: int, log_path: Path, ready_fd: int | None) -> None:
         self.proc = proc
         self.lifeline_fd = lifeline_fd
         self.log_path = log_path
-        self.preloaded = preloaded
+        self.ready_fd = ready_fd  # a spare writes one byte here once it has imported boto3
+        self._preloaded = ready_fd is None
         self.startup: Future | None = None
         self.on_exit: Callable[[Child, int], None] | None = None
         self.invocation: tuple[str, Future, float] | None = None
@@ -63,6 +64,22 @@ class Child:
         view = memoryview(struct.pack(">I", len(data)) + data)
         while view:
             view = view[os.write(self.lifeline_fd, view):]
+
+    def preloaded(self) -> bool:
+        """Whether a spare has finished its imports (a spare still importing is no faster)."""
+        if not self._preloaded and self.ready_fd is not None:
+            try:
+                self._preloaded = os.read(self.ready_fd, 1) == b"R"
+            except (BlockingIOError, OSError):
+                pass
+            if self._preloaded:
+                self.close_ready()
+        return self._preloaded
+
+    def close_ready(self) -> None:
+        if self.ready_fd is not None:
+            os.close(self.ready_fd)
+            self.ready_fd = None
 
     def read_peak_memory(self) -> int:
         """Peak resident memory (VmHWM) in MB, remembered for when the process is gone."""
@@ -100,8 +117,12 @@ def launch(log_path: Path, preload: bool) -> Child:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     read_fd, write_fd = os.pipe()
     env = {**base_environment(), "AWSLAB_LIFELINE_FD": str(read_fd)}
+    ready_read = ready_write = None
     if preload:
-        env["AWSLAB_PRELOAD"] = "1"
+        ready_read, ready_write = os.pipe()
+        os.set_blocking(ready_read, False)
+        env["AWSLAB_PRELOAD_FD"] = str(ready_write)
+    child_fds = [fd for fd in (read_fd, ready_write) if fd is not None]
     try:
         with open(log_path, "ab") as log:
             proc = subprocess.Popen(
@@ -111,15 +132,18 @@ def launch(log_path: Path, preload: bool) -> Child:
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                pass_fds=(read_fd,),
+                pass_fds=child_fds,
                 start_new_session=True,  # own process group: killpg reaches what the handler started
             )
     except BaseException:
-        os.close(write_fd)
+        for fd in (write_fd, ready_read):
+            if fd is not None:
+                os.close(fd)
         raise
     finally:
-        os.close(read_fd)
-    child = Child(proc, write_fd, log_path, preload)
+        for fd in child_fds:
+            os.close(fd)
+    child = Child(proc, write_fd, log_path, ready_read)
     with _children_lock:
         _children[proc.pid] = child
     threading.Thread(target=_reap, args=(child,), name=f"lambda-reaper-{proc.pid}", daemon=True).start()
@@ -129,7 +153,7 @@ def launch(log_path: Path, preload: bool) -> Child:
 def _reap(child: Child) -> None:
     code = child.proc.wait()
     child.kill()  # whatever the handler started in the group goes too
-    os.close(child.lifeline_fd)
+    os.close(child.lifeline_fd)  # (ready_fd belongs to the pool, which closes it under its lock)
     with _children_lock:
         _children.pop(child.pid, None)
     with child._lock:
@@ -151,16 +175,19 @@ class SparePool:
         self._filling = False
 
     def take(self) -> Child | None:
+        """A spare that has finished its imports, if there is one."""
         with self._lock:
-            while self._spares:
-                child = self._spares.pop(0)
-                if not child.exited.is_set():
-                    break
-            else:
-                child = None
-        return child
+            for child in [c for c in self._spares if c.exited.is_set()]:
+                child.close_ready()
+                self._spares.remove(child)
+            for child in self._spares:
+                if child.preloaded():
+                    self._spares.remove(child)
+                    return child
+        return None
 
     def fill(self) -> None:
+        """Start spares in the background up to SPARES (cheap when the pool is full)."""
         with self._lock:
             if self._filling or len(self._spares) >= SPARES:
                 return
