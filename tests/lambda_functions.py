@@ -16,10 +16,13 @@ LAMBDA_TRUST = {
 }
 
 
-def zip_source(source: str, filename: str = "lambda_function.py") -> bytes:
+def zip_source(source: str | dict[str, str], filename: str = "lambda_function.py") -> bytes:
+    """A .zip with `source` as `filename`, or with each {path: source} of a dict."""
+    files = source if isinstance(source, dict) else {filename: source}
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as archive:
-        archive.writestr(filename, textwrap.dedent(source))
+        for path, text in files.items():
+            archive.writestr(path, textwrap.dedent(text))
     return buf.getvalue()
 
 
@@ -31,7 +34,7 @@ def lambda_role(account, name: str = "lambda-test-role") -> str:
         return iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]["Arn"]
 
 
-def create_function(account, name: str, source: str, *, runtime: str = "python3.12", timeout: int = 3,
+def create_function(account, name: str, source: str | dict[str, str], *, runtime: str = "python3.12", timeout: int = 3,
                     env: dict | None = None, handler: str = "lambda_function.lambda_handler",
                     role: str | None = None, wait: bool = True) -> str:
     """Create a function from one source file; `role` defaults to a role created in IAM."""

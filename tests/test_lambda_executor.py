@@ -159,6 +159,15 @@ def test_handler_boto3_reaches_the_emulator_with_the_role_credentials(emulator, 
     assert any(url.endswith("/made-by-lambda") for url in urls)
 
 
+def test_a_function_that_ships_its_own_boto3_imports_that_one(emulator, account):
+    # The spare process has the emulator's boto3 imported already; this function must not get it.
+    create_function(account, "own-sdk", {
+        "lambda_function.py": "import boto3\ndef lambda_handler(e, c):\n    return boto3.__version__\n",
+        "boto3/__init__.py": "__version__ = 'bundled'\n",
+    })
+    assert _invoke(account.client("lambda"), "own-sdk")[1] == "bundled"
+
+
 def test_unhandled_error_has_the_aws_shape(emulator, account):
     source = """
     def lambda_handler(event, context):
