@@ -342,18 +342,23 @@ def peak_memory_mb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
-def report_line(request_id: str, duration_ms: float, init_ms: float | None) -> str:
+def end_lines(request_id: str, duration_ms: float, memory_mb, used_mb: int, init_ms: float | None = None) -> str:
     """END and REPORT lines (AWS Lambda Developer Guide, "Sending Lambda function logs to
-    CloudWatch Logs"); Max Memory Used is this process's peak resident size."""
-    memory = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-    used = peak_memory_mb()
+    CloudWatch Logs"). Also used by the executor for results it has to make up itself."""
     line = (f"END RequestId: {request_id}\n"
             f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
-            f"Billed Duration: {max(1, int(duration_ms + 0.999))} ms\tMemory Size: {memory} MB\t"
-            f"Max Memory Used: {used} MB\t")
+            f"Billed Duration: {max(1, int(duration_ms + 0.999))} ms\tMemory Size: {memory_mb} MB\t"
+            f"Max Memory Used: {used_mb} MB\t")
     if init_ms is not None:
         line += f"Init Duration: {init_ms:.2f} ms\t"
     return line + "\n"
+
+
+def timeout_error(request_id: str, seconds: int) -> tuple[dict, str]:
+    """The error body and the log line of an invocation that ran past the function's timeout."""
+    message = f"Task timed out after {seconds}.00 seconds"
+    body = error_body("Sandbox.Timedout", f"RequestId: {request_id} Error: {message}", request_id, [])
+    return body, f"{timestamp()} {request_id} {message}"
 
 
 class Runtime:
@@ -389,17 +394,17 @@ class Runtime:
         logs = self.init_logs + f"START RequestId: {request_id} Version: " \
             f"{os.environ.get('AWS_LAMBDA_FUNCTION_VERSION', '$LATEST')}\n"
         self.init_logs = ""
-        logs += self.capture.take() + extra_log + report_line(request_id, duration_ms, init_ms)
+        logs += self.capture.take() + extra_log + end_lines(
+            request_id, duration_ms, os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128"),
+            peak_memory_mb(), init_ms)
         self.upstream.post(f"/invocations/{request_id}/logs", json.dumps({"logs": logs}).encode())
         self.upstream.post(f"/invocations/{request_id}/{'error' if is_error else 'response'}", body)
         return True
 
     def time_out(self, request_id: str, started: float) -> None:
         """The function ran past its timeout: report it and end this environment (AWS discards it)."""
-        message = f"Task timed out after {self.timeout_s}.00 seconds"
-        body = error_body("Sandbox.Timedout", f"RequestId: {request_id} Error: {message}", request_id, [])
-        if self.finish(request_id, started, json.dumps(body).encode(), True,
-                       extra_log=f"{timestamp()} {request_id} {message}\n"):
+        body, line = timeout_error(request_id, self.timeout_s)
+        if self.finish(request_id, started, json.dumps(body).encode(), True, extra_log=line + "\n"):
             os.killpg(os.getpgrp(), signal.SIGKILL)
 
     def invoke(self, received: float, request: dict) -> None:

@@ -29,7 +29,6 @@ import threading
 import time
 from concurrent.futures import Future, InvalidStateError
 from concurrent.futures import TimeoutError as FutureTimeout
-from datetime import datetime, timezone
 from http import HTTPStatus
 from pathlib import Path
 
@@ -41,6 +40,7 @@ from localstack.services.lambda_.invocation.lambda_models import FunctionVersion
 from localstack.services.lambda_.invocation.runtime_executor import RuntimeExecutor
 
 from . import invocations
+from .bootstrap import end_lines, error_body, timeout_error
 from .processes import Child, EnvironmentExited, SparePool, base_environment, launch
 
 LOG = logging.getLogger(__name__)
@@ -280,32 +280,25 @@ class ProcessRuntimeExecutor(RuntimeExecutor):
 
     # --- results the child could not send itself ---------------------------------------------------
 
-    def _platform_logs(self, request_id: str, started: float, lines: list[str]) -> str:
+    def _made_up_result(self, request_id: str, started: float, body: dict, lines: list[str]) -> InvocationResult:
+        """A result, with START/END/REPORT logs, for when the process could not send its own."""
         duration = (time.monotonic() - started) * 1000
-        memory = self.function_version.config.memory_size
         used = self.child.peak_mb if self.child is not None else 0
-        return "".join([
+        logs = "".join([
             f"START RequestId: {request_id} Version: {self.function_version.id.qualifier}\n",
             *(line + "\n" for line in lines),
-            f"END RequestId: {request_id}\n",
-            f"REPORT RequestId: {request_id}\tDuration: {duration:.2f} ms\tBilled Duration: "
-            f"{int(duration + 0.999)} ms\tMemory Size: {memory} MB\tMax Memory Used: {used} MB\t\n",
+            end_lines(request_id, duration, self.function_version.config.memory_size, used),
         ])
+        return InvocationResult(request_id, json.dumps(body).encode(), is_error=True, logs=logs)
 
     def _timeout_result(self, request_id: str, timeout: int, started: float) -> InvocationResult:
-        message = f"Task timed out after {timeout}.00 seconds"
-        now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-        body = {"errorMessage": f"RequestId: {request_id} Error: {message}", "errorType": "Sandbox.Timedout",
-                "requestId": request_id, "stackTrace": []}
-        logs = self._platform_logs(request_id, started, [f"{now} {request_id} {message}"])
-        return InvocationResult(request_id, json.dumps(body).encode(), is_error=True, logs=logs)
+        body, line = timeout_error(request_id, timeout)
+        return self._made_up_result(request_id, started, body, [line])
 
     def _exit_result(self, request_id: str, code: int, started: float) -> InvocationResult:
         message = f"RequestId: {request_id} Error: Runtime exited with error: {_exit_reason(code)}"
-        body = {"errorMessage": message, "errorType": "Runtime.ExitError", "requestId": request_id,
-                "stackTrace": []}
-        logs = self._platform_logs(request_id, started, [message, "Runtime.ExitError"])
-        return InvocationResult(request_id, json.dumps(body).encode(), is_error=True, logs=logs)
+        body = error_body("Runtime.ExitError", message, request_id, [])
+        return self._made_up_result(request_id, started, body, [message, "Runtime.ExitError"])
 
     # --- event journal -------------------------------------------------------------------------------
 
