@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -454,3 +455,55 @@ def role_pairs(values: list[str]) -> list[tuple[str, str]]:
         if ROLE_ARN_RE.match(first) and PROVIDER_ARN_RE.match(second):
             pairs.append((first, second))
     return pairs
+
+
+# ---- trust policy context ----------------------------------------------------------------------
+
+# SAML attribute names that IAM maps to saml: condition keys (IAM User Guide, "Configure SAML
+# assertions for the authentication response", Mapping SAML attributes to AWS trust policy context keys).
+_EDU = {
+    "1.1.1.1": "eduPersonAffiliation", "1.1.1.2": "eduPersonNickname", "1.1.1.3": "eduPersonOrgDN",
+    "1.1.1.4": "eduPersonOrgUnitDN", "1.1.1.5": "eduPersonPrimaryAffiliation",
+    "1.1.1.6": "eduPersonPrincipalName", "1.1.1.7": "eduPersonEntitlement",
+    "1.1.1.8": "eduPersonPrimaryOrgUnitDN", "1.1.1.9": "eduPersonScopedAffiliation",
+    "1.1.1.10": "eduPersonTargetedID", "1.1.1.11": "eduPersonAssurance",
+    "1.2.1.2": "eduOrgHomePageURI", "1.2.1.3": "eduOrgIdentityAuthNPolicyURI",
+    "1.2.1.4": "eduOrgLegalName", "1.2.1.5": "eduOrgSuperiorURI", "1.2.1.6": "eduOrgWhitePagesURI",
+}
+SAML_ATTRIBUTE_KEYS = {f"urn:oid:1.3.6.1.4.1.5923.{oid}": key for oid, key in _EDU.items()} | {
+    "urn:oid:2.5.4.3": "cn",
+    "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name": "name",
+    "http://schemas.xmlsoap.org/claims/CommonName": "commonName",
+    "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname": "givenName",
+    "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname": "surname",
+    "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress": "mail",
+    "http://schemas.microsoft.com/ws/2008/06/identity/claims/primarygroupsid": "uid",
+    "2.5.4.3": "commonName", "2.5.4.4": "surname", "2.4.5.42": "givenName",
+    "2.5.4.45": "x500UniqueIdentifier", "0.9.2342.19200300100.1.1": "uid",
+    "0.9.2342.19200300100.1.3": "mail", "0.9.2342.19200300.100.1.45": "organizationStatus",
+}
+
+
+def name_qualifier(issuer: str, account: str, provider_name: str) -> str:
+    """BASE64(SHA1(issuer + account + "/" + provider name)) (IAM User Guide, "Uniquely identifying
+    users in SAML-based federation")."""
+    return base64.b64encode(hashlib.sha1(f"{issuer}{account}/{provider_name}".encode()).digest()).decode()
+
+
+def condition_context(assertion: Assertion, account: str, provider_name: str, provider_arn: str) -> dict:
+    """The saml: keys a trust policy can test (IAM User Guide, "Available keys for SAML-based
+    federation"): saml:aud is the Recipient, not the Audience."""
+    context: dict[str, object] = {
+        "saml:aud": assertion.recipient,
+        "saml:iss": assertion.issuer,
+        "saml:sub": assertion.name_id,
+        "saml:sub_type": assertion.subject_type(),
+        "saml:doc": f"{account}/{provider_name}",
+        "saml:namequalifier": name_qualifier(assertion.issuer, account, provider_name),
+        "aws:FederatedProvider": provider_arn,
+    }
+    for name, key in SAML_ATTRIBUTE_KEYS.items():
+        values = assertion.values(name)
+        if values:
+            context[f"saml:{key}"] = values if len(values) > 1 else values[0]
+    return context

@@ -28,8 +28,6 @@ InvalidInput "Could not parse metadata" (IAM User Guide, same page) instead of b
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import logging
 import re
 
@@ -47,31 +45,6 @@ LOG = logging.getLogger(__name__)
 SESSION_NAME_RE = re.compile(r"^[a-zA-Z_0-9+=,.@-]{2,64}$")
 DEFAULT_DURATION = 3600  # STS API Reference: DurationSeconds defaults to one hour
 ARN_ACCOUNT_RE = re.compile(r"^arn:(aws[\w-]*):iam::(\d{12}):")
-
-# SAML attribute names that IAM maps to saml: condition keys (IAM User Guide, "Configure SAML
-# assertions for the authentication response", Mapping SAML attributes to AWS trust policy context keys).
-_EDU = {
-    "1.1.1.1": "eduPersonAffiliation", "1.1.1.2": "eduPersonNickname", "1.1.1.3": "eduPersonOrgDN",
-    "1.1.1.4": "eduPersonOrgUnitDN", "1.1.1.5": "eduPersonPrimaryAffiliation",
-    "1.1.1.6": "eduPersonPrincipalName", "1.1.1.7": "eduPersonEntitlement",
-    "1.1.1.8": "eduPersonPrimaryOrgUnitDN", "1.1.1.9": "eduPersonScopedAffiliation",
-    "1.1.1.10": "eduPersonTargetedID", "1.1.1.11": "eduPersonAssurance",
-    "1.2.1.2": "eduOrgHomePageURI", "1.2.1.3": "eduOrgIdentityAuthNPolicyURI",
-    "1.2.1.4": "eduOrgLegalName", "1.2.1.5": "eduOrgSuperiorURI", "1.2.1.6": "eduOrgWhitePagesURI",
-}
-SAML_ATTRIBUTE_KEYS = {f"urn:oid:1.3.6.1.4.1.5923.{oid}": key for oid, key in _EDU.items()} | {
-    "urn:oid:2.5.4.3": "cn",
-    "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name": "name",
-    "http://schemas.xmlsoap.org/claims/CommonName": "commonName",
-    "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname": "givenName",
-    "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname": "surname",
-    "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress": "mail",
-    "http://schemas.microsoft.com/ws/2008/06/identity/claims/primarygroupsid": "uid",
-    "2.5.4.3": "commonName", "2.5.4.4": "surname", "2.4.5.42": "givenName",
-    "2.5.4.45": "x500UniqueIdentifier", "0.9.2342.19200300100.1.1": "uid",
-    "0.9.2342.19200300100.1.3": "mail", "0.9.2342.19200300.100.1.45": "organizationStatus",
-}
-
 
 def verified_federation(chain: HandlerChain, context: RequestContext, response: Response) -> None:
     if context.service is None or context.operation is None:
@@ -156,7 +129,7 @@ def _assume(request, role_arn, principal_arn, role_match, provider_match, accoun
     if role is None:
         raise denied
 
-    context = condition_context(assertion, provider_match.group(2), provider.name, principal_arn)
+    context = saml.condition_context(assertion, provider_match.group(2), provider.name, principal_arn)
     trust = iam_policy.Request(action="sts:AssumeRoleWithSAML", resource=role_arn,
                                principal={"Federated": principal_arn}, context=context)
     try:
@@ -203,28 +176,3 @@ def _assume(request, role_arn, principal_arn, role_match, provider_match, accoun
         "NameQualifier": context["saml:namequalifier"],
     }
     return result
-
-
-def name_qualifier(issuer: str, account: str, provider_name: str) -> str:
-    """BASE64(SHA1(issuer + account + "/" + provider name)) (IAM User Guide, "Uniquely identifying
-    users in SAML-based federation")."""
-    return base64.b64encode(hashlib.sha1(f"{issuer}{account}/{provider_name}".encode()).digest()).decode()
-
-
-def condition_context(assertion: saml.Assertion, account: str, provider_name: str, provider_arn: str) -> dict:
-    """The saml: keys a trust policy can test (IAM User Guide, "Available keys for SAML-based
-    federation"): saml:aud is the Recipient, not the Audience."""
-    context: dict[str, object] = {
-        "saml:aud": assertion.recipient,
-        "saml:iss": assertion.issuer,
-        "saml:sub": assertion.name_id,
-        "saml:sub_type": assertion.subject_type(),
-        "saml:doc": f"{account}/{provider_name}",
-        "saml:namequalifier": name_qualifier(assertion.issuer, account, provider_name),
-        "aws:FederatedProvider": provider_arn,
-    }
-    for name, key in SAML_ATTRIBUTE_KEYS.items():
-        values = assertion.values(name)
-        if values:
-            context[f"saml:{key}"] = values if len(values) > 1 else values[0]
-    return context
