@@ -158,9 +158,15 @@ def _assume(request, role_arn, principal_arn, role_match, provider_match, accoun
 
     session = sts.assume_role(region_name=region, role_session_name=session_name, role_arn=role_arn,
                               policy=policy, duration=duration, external_id=None)
+    # The caller of AssumeRoleWithSAML as CloudTrail records it (CloudTrail User Guide,
+    # "CloudTrail userIdentity element", SAMLUser); calls made with the session are the AssumedRole
+    # session (sandbox/plugins/identity).
+    qualifier = context["saml:namequalifier"]
     journal.record(account, region, "sts-assume-role-with-saml", outcome="allowed", role=role_arn,
                    provider=principal_arn, session=session.arn, subject=assertion.name_id,
-                   duration_seconds=duration)
+                   duration_seconds=duration, access_key_id=session.access_key_id,
+                   user_identity={"type": "SAMLUser", "principalId": f"{qualifier}:{assertion.name_id}",
+                                  "userName": assertion.name_id, "identityProvider": qualifier})
     result = {
         "Credentials": {
             "AccessKeyId": session.access_key_id,
@@ -173,6 +179,6 @@ def _assume(request, role_arn, principal_arn, role_match, provider_match, accoun
         "SubjectType": assertion.subject_type(),
         "Issuer": assertion.issuer,
         "Audience": assertion.recipient,
-        "NameQualifier": context["saml:namequalifier"],
+        "NameQualifier": qualifier,
     }
     return result
