@@ -73,10 +73,7 @@ def main():
     # 5. Two IdP users.
     for user in (args.user1, args.user2):
         awslab("idp", "user", "add", user)
-
-    # 6. Sign in as each user, as the blog's 動作確認 does.
-    for user in (args.user1, args.user2):
-        print(awslab("idp", "login", "--user", user).stderr.strip())
+    print(f"IdP app and users {args.user1}, {args.user2} set up; try: awslab idp login --user {args.user1}")
 
 
 if __name__ == "__main__":
