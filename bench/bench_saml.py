@@ -13,17 +13,15 @@ sandbox or the tests. Usage: python bench/bench_saml.py [--runs N]
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+import benchlib
+
+REPO = benchlib.REPO
 ACCOUNT = "246813579246"
 
 
@@ -43,12 +41,7 @@ def timed(fn, runs: int) -> list[float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=20)
-    args = parser.parse_args()
-    os.environ["AWSLAB_HOME"] = tempfile.mkdtemp(prefix="awslab-bench-saml-")
-    os.environ["AWSLAB_LANG"] = "en"
-    sys.path.insert(0, str(REPO))
+    args = benchlib.start(__doc__, default_runs=20)
     from grader import engine
     from grader import scenario as scenarios
     from sandbox import accounts, federation, runtime, saml

@@ -63,14 +63,20 @@ def role_listing(pairs: list[tuple[str, str]], lang: str) -> str:
     return "\n".join(lines)
 
 
+def _command(group: click.Group, name: str, help_key: str):
+    """A command of `awslab idp` with the usual --account/--region/--endpoint and --lang options."""
+    def wrap(f):
+        return group.command(name=name, help=t(help_key))(account_options(lang_option(f)))
+
+    return wrap
+
+
 def register(cli: click.Group) -> None:
     @cli.group(cls=Group, help=no_rewrap(t("help-idp")))
     def idp():
         pass
 
-    @idp.command(name="show", help=t("help-idp-show"))
-    @account_options
-    @lang_option
+    @_command(idp, "show", "help-idp-show")
     def show(account, region, endpoint, lang):
         lang, acct, em = _client(account, region, endpoint, lang)
         info = _idp_call(em.idp, acct.account_id)
@@ -88,11 +94,9 @@ def register(cli: click.Group) -> None:
                 ", ".join(user["roles"]) or t("idp-show-none", lang))
             click.echo(f"    {user['name']:<16} {user['email'] or '-':<28} Role: {roles}")
 
-    @idp.command(name="metadata", help=t("help-idp-metadata"))
+    @_command(idp, "metadata", "help-idp-metadata")
     @click.option("--output", type=click.Path(dir_okay=False, writable=True), default=None,
                   help=t("help-idp-metadata-output"))
-    @account_options
-    @lang_option
     def metadata(output, account, region, endpoint, lang):
         lang, acct, em = _client(account, region, endpoint, lang)
         document = _idp_call(em.idp_metadata, acct.account_id)
@@ -106,14 +110,12 @@ def register(cli: click.Group) -> None:
     def app():
         pass
 
-    @app.command(name="set", help=t("help-idp-app-set"))
+    @_command(app, "set", "help-idp-app-set")
     @click.option("--role", "roles", multiple=True, metavar="ROLE_ARN,PROVIDER_ARN", help=t("help-idp-opt-role-pair"))
     @click.option("--session-name", type=click.Choice(["name", "email"]), default=None,
                   help=t("help-idp-app-session-name"))
     @click.option("--session-duration", type=int, default=None, metavar="SECONDS",
                   help=t("help-idp-app-session-duration"))
-    @account_options
-    @lang_option
     def app_set(roles, session_name, session_duration, account, region, endpoint, lang):
         lang, acct, em = _client(account, region, endpoint, lang)
         settings: dict = {}
@@ -131,13 +133,11 @@ def register(cli: click.Group) -> None:
     def user():
         pass
 
-    @user.command(name="add", help=t("help-idp-user-add"))
+    @_command(user, "add", "help-idp-user-add")
     @click.argument("name")
     @click.option("--email", default=None, help=t("help-idp-user-email"))
     @click.option("--role", "roles", multiple=True, metavar="ROLE_ARN,PROVIDER_ARN", help=t("help-idp-user-role"))
     @click.option("--no-role", is_flag=True, help=t("help-idp-user-no-role"))
-    @account_options
-    @lang_option
     def user_add(name, email, roles, no_role, account, region, endpoint, lang):
         lang, acct, em = _client(account, region, endpoint, lang)
         if no_role and roles:
@@ -146,29 +146,23 @@ def register(cli: click.Group) -> None:
         _idp_call(em.idp_put_user, acct.account_id, name, email=email, roles=own_roles)
         click.echo(t("idp-user-saved", lang, name=name, account=acct.account_id))
 
-    @user.command(name="remove", help=t("help-idp-user-remove"))
+    @_command(user, "remove", "help-idp-user-remove")
     @click.argument("name")
-    @account_options
-    @lang_option
     def user_remove(name, account, region, endpoint, lang):
         lang, acct, em = _client(account, region, endpoint, lang)
         _idp_call(em.idp_delete_user, acct.account_id, name)
         click.echo(t("idp-user-removed", lang, name=name))
 
-    @idp.command(name="rotate-key", help=t("help-idp-rotate-key"))
-    @account_options
-    @lang_option
+    @_command(idp, "rotate-key", "help-idp-rotate-key")
     def rotate_key(account, region, endpoint, lang):
         lang, acct, em = _client(account, region, endpoint, lang)
         cert = _idp_call(em.idp_rotate_key, acct.account_id)
         click.echo(t("idp-key-rotated", lang, fingerprint=fingerprint(cert)))
 
-    @idp.command(name="login", help=t("help-idp-login"))
+    @_command(idp, "login", "help-idp-login")
     @click.option("--user", "user_name", required=True, help=t("help-idp-login-user"))
     @click.option("--role", "wanted", default=None, metavar="ARN|NAME", help=t("help-idp-login-role"))
     @click.option("--duration", type=int, default=None, metavar="SECONDS", help=t("help-idp-login-duration"))
-    @account_options
-    @lang_option
     def login(user_name, wanted, duration, account, region, endpoint, lang):
         from botocore.exceptions import ClientError
 
