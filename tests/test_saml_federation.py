@@ -167,7 +167,12 @@ def test_duration_and_session_policy(setup):
     from botocore.config import Config
 
     sts = boto3.client("sts", endpoint_url=setup.account.endpoint, region_name=setup.account.region,
-                       config=Config(signature_version=UNSIGNED))
+                       config=Config(signature_version=UNSIGNED, parameter_validation=False))
+    with pytest.raises(ClientError) as info:
+        sts.assume_role_with_saml(RoleArn=role, PrincipalArn=setup.provider,
+                                  SAMLAssertion=setup.response(role), DurationSeconds=899)
+    assert info.value.response["Error"]["Code"] == "ValidationError"
+    assert "greater than or equal to 900" in info.value.response["Error"]["Message"]
     with pytest.raises(ClientError) as info:
         sts.assume_role_with_saml(RoleArn=role, PrincipalArn=setup.provider,
                                   SAMLAssertion=setup.response(role), Policy='{"Statement": "nope"}')

@@ -13,7 +13,7 @@ AssumeRoleWithSAML is answered here, after the checks AWS makes, in this order:
 | an Audience of AWS (https://signin.aws.amazon.com/saml or urn:amazon:webservices) | InvalidIdentityToken 400 "Response does not contain the required audience." |
 | a RoleSessionName attribute matching [a-zA-Z_0-9+=,.@-]{2,64} | InvalidIdentityToken 400 "RoleSessionName is required in AuthnResponse" / "RoleSessionName in AuthnResponse must match [a-zA-Z_0-9+=,.@-]{2,64}" |
 | a Subject NameID; the Role attribute holds the RoleArn,PrincipalArn pair; the role exists; its trust policy allows sts:AssumeRoleWithSAML for the provider (saml: condition keys) | AccessDenied 403 "Not authorized to perform sts:AssumeRoleWithSAML" |
-| DurationSeconds <= the role's MaxSessionDuration | ValidationError 400 "The requested DurationSeconds exceeds the MaxSessionDuration set for this role." |
+| 900 <= DurationSeconds <= the role's MaxSessionDuration | ValidationError 400 "The requested DurationSeconds exceeds the MaxSessionDuration set for this role." |
 | the session Policy parses | MalformedPolicyDocument 400 (the parser's reason) |
 
 Sources: IAM User Guide "Troubleshoot SAML federation with IAM" (troubleshoot_saml.html) for the
@@ -140,6 +140,10 @@ def _assume(request, role_arn, principal_arn, role_match, provider_match, accoun
         raise denied
 
     duration = int(request.get("DurationSeconds") or DEFAULT_DURATION)
+    if duration < 900:  # the API's constraint, answered as AWS words its validation errors
+        raise saml.SamlRefusal("ValidationError", f"1 validation error detected: Value '{duration}' at "
+                               "'durationSeconds' failed to satisfy constraint: Member must have value "
+                               "greater than or equal to 900")
     if duration > int(role.max_session_duration or DEFAULT_DURATION):
         raise saml.SamlRefusal(
             "ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
