@@ -52,3 +52,9 @@ def fingerprint(cert_b64: str) -> str:
     """SHA-256 fingerprint of a certificate (base64 DER), as IdP consoles and openssl show it."""
     digest = hashlib.sha256(base64.b64decode(cert_b64)).hexdigest().upper()
     return ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))
+
+
+def web_login_url(endpoint: str, account_id: str) -> str:
+    """The IdP's web login page. LocalStack's CSRF guard (its CORS enforcer) admits form posts only
+    from the origins http(s)://localhost:<gateway port>, so the page is opened through localhost."""
+    return f"{endpoint.replace('://127.0.0.1:', '://localhost:')}/_awslab/idp/{account_id}/login"

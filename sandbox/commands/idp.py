@@ -13,7 +13,7 @@ import click
 from .. import accounts, i18n, saml
 from ..cliutil import Group, account_options, lang_option, no_rewrap, require_emulator, write_report
 from ..errors import AwslabError, IdpRefused
-from ..federation import console_display, fingerprint, sign_in
+from ..federation import console_display, fingerprint, sign_in, web_login_url
 from ..i18n import t
 
 # The IdP's error codes (sandbox/plugins/idp/state.py) and their texts.
@@ -88,6 +88,7 @@ def register(cli: click.Group) -> None:
                      duration=app["session_duration"] or "-"))
         for value in app["roles"] or [t("idp-show-none", lang)]:
             click.echo(f"    Role: {value}")
+        click.echo(t("idp-show-login-page", lang, url=web_login_url(acct.endpoint, acct.account_id)))
         click.echo(t("idp-show-users", lang, count=len(info["users"])))
         for user in info["users"]:
             roles = t("idp-show-app-roles", lang) if user["roles"] is None else (

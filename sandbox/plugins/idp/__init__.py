@@ -15,9 +15,11 @@ def awslab_idp():
     from localstack.services.edge import ROUTER
 
     from .. import ACCOUNT_RESET_HOOKS, LOADED
+    from .pages import IdpPages
     from .routes import IdpRoutes
     from .state import clear
 
     ROUTER.add(IdpRoutes())
+    ROUTER.add(IdpPages())
     ACCOUNT_RESET_HOOKS.append(clear)
     LOADED.append("idp")

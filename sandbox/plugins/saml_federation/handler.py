@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import timezone
 
 from localstack.aws.api import CommonServiceException, RequestContext
 from localstack.aws.chain import HandlerChain
@@ -176,7 +177,8 @@ def _assume(request, role_arn, principal_arn, role_match, provider_match, accoun
             "AccessKeyId": session.access_key_id,
             "SecretAccessKey": session.secret_access_key,
             "SessionToken": session.session_token,
-            "Expiration": session.expiration,
+            # moto keeps naive UTC times
+            "Expiration": session.expiration.replace(tzinfo=timezone.utc),
         },
         "AssumedRoleUser": {"AssumedRoleId": f"{role.id}:{session_name}", "Arn": session.arn},
         "Subject": assertion.name_id,
