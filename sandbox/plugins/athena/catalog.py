@@ -208,7 +208,12 @@ class Projection:
         pos = 0
         for m in re.finditer(r"\$\{(\w+)\}", template):
             pattern += re.escape(template[pos:m.start()])
-            pattern += f"(?P<{m.group(1).lower()}>[^/]+)" if self._kind(props, m.group(1)) != "date" else f"(?P<{m.group(1).lower()}>.+?)"
+            key = m.group(1)
+            if self._kind(props, key) == "date":  # a date value may hold slashes: yyyy/MM/dd
+                value = _date_regex(props.get(f"projection.{key}.format", "yyyy-MM-dd"))
+            else:
+                value = "[^/]+"
+            pattern += f"(?P<{key.lower()}>{value})"
             pos = m.end()
         pattern += re.escape(template[pos:])
         self.regex = re.compile(pattern + r"(?:/|$)")
@@ -251,6 +256,20 @@ class Projection:
             low, high = _date_bound(lo, fmt), _date_bound(hi, fmt)
             return (low is None or when >= low) and (high is None or when <= high)
         return True  # injected: any value the query gives; all found values are kept
+
+
+def _date_regex(fmt: str) -> str:
+    out, i = "", 0
+    while i < len(fmt):
+        for java, rx in (("yyyy", r"\d{4}"), ("MM", r"\d{2}"), ("dd", r"\d{2}"), ("HH", r"\d{2}"), ("mm", r"\d{2}"), ("ss", r"\d{2}")):
+            if fmt.startswith(java, i):
+                out += rx
+                i += len(java)
+                break
+        else:
+            out += re.escape(fmt[i])
+            i += 1
+    return out
 
 
 def java_date_format(fmt: str) -> str:

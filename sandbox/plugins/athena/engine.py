@@ -84,7 +84,10 @@ def statement_type(stmt: exp.Expression) -> str:
 
 
 def _position(node: exp.Expression) -> tuple[int, int]:
+    """line and column (1-based) where node starts: a qualified table name at its first part."""
     ident = node.this if isinstance(node.this, exp.Identifier) else node
+    if isinstance(node, exp.Table):
+        ident = next((p for p in (node.args.get("catalog"), node.args.get("db")) if isinstance(p, exp.Identifier)), ident)
     meta = getattr(ident, "meta", None) or {}
     if "line" in meta:
         return meta["line"], max(1, meta["col"] - (meta["end"] - meta["start"]))
