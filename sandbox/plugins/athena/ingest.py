@@ -24,23 +24,29 @@ from .catalog import Table
 from .hivetypes import HType
 
 _IDENT = object()
+# one encoder for all rows: json.dumps with options builds a new encoder per call
+_encode = json.JSONEncoder(separators=(",", ":"), check_circular=False, ensure_ascii=False).encode
 
 
 def converter(t: HType):
     """A function that shapes a JSON value for a column of type t, or _IDENT when none is needed."""
     if t.kind == "struct":
         fields = {n: converter(ft) for n, ft in t.fields}
+        # JSON key as written -> (column name, converter) or None; the same keys recur in every record
+        seen: dict = {}
 
         def struct(v):
             if not isinstance(v, dict):
                 return None
             out = {}
             for k, x in v.items():
-                lk = k.lower()
-                c = fields.get(lk, None)
-                if c is None or x is None:
+                hit = seen.get(k, False)
+                if hit is False:
+                    lk = k.lower()
+                    hit = seen[k] = (lk, fields[lk]) if lk in fields else None
+                if hit is None or x is None:
                     continue
-                out[lk] = x if c is _IDENT else c(x)
+                out[hit[0]] = x if hit[1] is _IDENT else hit[1](x)
             return out
 
         return struct
@@ -191,7 +197,7 @@ class Loader:
                         if shaped is None:
                             continue
                         shaped.update(extra)
-                        out.write(json.dumps(shaped, separators=(",", ":")))
+                        out.write(_encode(shaped))
                         out.write("\n")
                         count += 1
             if count:
