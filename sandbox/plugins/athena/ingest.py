@@ -79,26 +79,24 @@ def converter(t: HType):
     return _to_text
 
 
-def _to_int(v):
-    if isinstance(v, bool):
-        return None
-    if isinstance(v, int):
-        return v
-    try:
-        return int(str(v).strip())
-    except ValueError:
-        return None
+def _number(parse, accepted: tuple):
+    """A JSON number (or numeric text) for an integer or floating-point column; else NULL."""
+
+    def convert(v):
+        if isinstance(v, bool):
+            return None
+        if isinstance(v, accepted):
+            return v
+        try:
+            return parse(str(v).strip())
+        except ValueError:
+            return None
+
+    return convert
 
 
-def _to_float(v):
-    if isinstance(v, bool):
-        return None
-    if isinstance(v, (int, float)):
-        return v
-    try:
-        return float(str(v).strip())
-    except ValueError:
-        return None
+_to_int = _number(int, (int,))
+_to_float = _number(float, (int, float))
 
 
 def _to_bool(v):

@@ -194,6 +194,25 @@ def _substitute(stmt: exp.Expression, parameters: list[str] | None) -> exp.Expre
     return stmt
 
 
+def _lookup(items: dict, ident: str, kind: str):
+    found = items.get(ident)
+    if found is None:
+        raise invalid(f"{kind} {ident} was not found")
+    return found
+
+
+def _batch(items: dict, idents: list[str], kind: str, describe) -> tuple[list, list]:
+    """BatchGet*: the items found, and an Unprocessed entry for each id that is not."""
+    found, missing = [], []
+    for ident in idents:
+        if ident in items:
+            found.append(describe(items[ident]))
+        else:
+            missing.append({f"{kind}Id": ident, "ErrorCode": "INVALID_INPUT",
+                            "ErrorMessage": f"{kind} {ident} was not found"})
+    return found, missing
+
+
 class AthenaProvider:
     service = "athena"
 
@@ -314,23 +333,14 @@ class AthenaProvider:
 
     @staticmethod
     def _named(state: RegionState, query_id: str) -> dict:
-        found = state.named_queries.get(query_id)
-        if found is None:
-            raise invalid(f"NamedQuery {query_id} was not found")
-        return found
+        return _lookup(state.named_queries, query_id, "NamedQuery")
 
     def get_named_query(self, context: RequestContext, request: dict) -> dict:
         return {"NamedQuery": self._named(state_of(context.account_id, context.region), request["NamedQueryId"])}
 
     def batch_get_named_query(self, context: RequestContext, request: dict) -> dict:
         state = state_of(context.account_id, context.region)
-        found, missing = [], []
-        for query_id in request["NamedQueryIds"]:
-            if query_id in state.named_queries:
-                found.append(state.named_queries[query_id])
-            else:
-                missing.append({"NamedQueryId": query_id, "ErrorCode": "INVALID_INPUT",
-                                "ErrorMessage": f"NamedQuery {query_id} was not found"})
+        found, missing = _batch(state.named_queries, request["NamedQueryIds"], "NamedQuery", dict)
         return {"NamedQueries": found, "UnprocessedNamedQueryIds": missing}
 
     def list_named_queries(self, context: RequestContext, request: dict) -> dict:
@@ -442,10 +452,7 @@ class AthenaProvider:
 
     @staticmethod
     def _execution(state: RegionState, execution_id: str) -> Execution:
-        found = state.executions.get(execution_id)
-        if found is None:
-            raise invalid(f"QueryExecution {execution_id} was not found")
-        return found
+        return _lookup(state.executions, execution_id, "QueryExecution")
 
     def get_query_execution(self, context: RequestContext, request: dict) -> dict:
         state = state_of(context.account_id, context.region)
@@ -453,13 +460,8 @@ class AthenaProvider:
 
     def batch_get_query_execution(self, context: RequestContext, request: dict) -> dict:
         state = state_of(context.account_id, context.region)
-        found, missing = [], []
-        for execution_id in request["QueryExecutionIds"]:
-            if execution_id in state.executions:
-                found.append(state.executions[execution_id].describe())
-            else:
-                missing.append({"QueryExecutionId": execution_id, "ErrorCode": "INVALID_INPUT",
-                                "ErrorMessage": f"QueryExecution {execution_id} was not found"})
+        found, missing = _batch(state.executions, request["QueryExecutionIds"], "QueryExecution",
+                                Execution.describe)
         return {"QueryExecutions": found, "UnprocessedQueryExecutionIds": missing}
 
     def list_query_executions(self, context: RequestContext, request: dict) -> dict:
