@@ -53,6 +53,13 @@ class EmulatorClient:
         _check(resp)
         return resp.json()["entries"]
 
+    def flush_trails(self, account_id: str) -> list[dict]:
+        """Deliver the account's pending CloudTrail records now; one entry per log file
+        (format: sandbox/plugins/cloudtrail/routes.py)."""
+        resp = self._request("POST", f"/_awslab/cloudtrail/{account_id}/flush", timeout=max(self.timeout, 30))
+        _check(resp)
+        return resp.json()["files"]
+
     def peek_messages(self, account_id: str, region: str, queue_name: str) -> list[dict]:
         """Every message of a queue, visible, in flight or delayed, without receiving any.
 
