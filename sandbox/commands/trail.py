@@ -34,7 +34,7 @@ def register(cli: click.Group) -> None:
             click.echo(t("trail-flush-nothing", lang, account=acct.account_id))
         for f in files:
             if "key" in f:
-                click.echo(t("trail-flush-delivered", lang, records=f["records"], bucket=f["bucket"], key=f["key"]))
+                click.echo(t("trail-flush-delivered", lang, records=f["records"], bucket=f["bucket"], object_key=f["key"]))
             else:
                 click.echo(t("trail-flush-failed", lang, records=f["records"], bucket=f["bucket"],
                              trail=f["trail"], error=f["error"]))

@@ -31,13 +31,11 @@ def awslab_cloudtrail_recorder():
     from localstack.services.edge import ROUTER
 
     from .. import ACCOUNT_RESET_HOOKS, LOADED
-    from .models import reset_account
     from .recorder import RECORDER
     from .routes import CloudTrailRoutes
 
     run_custom_response_handlers.append(RECORDER.handle)
     RECORDER.start()
     ROUTER.add(CloudTrailRoutes())
-    ACCOUNT_RESET_HOOKS.append(RECORDER.forget)
-    ACCOUNT_RESET_HOOKS.append(reset_account)
+    ACCOUNT_RESET_HOOKS.append(RECORDER.reset)
     LOADED.append("cloudtrail")

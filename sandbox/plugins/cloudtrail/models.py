@@ -93,9 +93,3 @@ def account_trails(account_id: str) -> list[Trail]:
         return []
     return [t for store in cloudtrail_stores[account_id].values() for t in store.trails.values()]
 
-
-def reset_account(account_id: str) -> None:
-    """ACCOUNT_RESET_HOOKS entry: the state visitor only reaches loaded services, but the recorder
-    writes history even before the first CloudTrail API call loads the provider."""
-    with LOCK:
-        cloudtrail_stores.pop(account_id, None)

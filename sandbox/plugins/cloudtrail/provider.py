@@ -131,7 +131,10 @@ class CloudTrailProvider(StateVisitable):
 
     def _find(self, context: RequestContext, name_or_arn: str | None, home_only: bool = False) -> Trail:
         """The trail, seen from the caller's region: its own trails and other regions'
-        multi-region trails (shadow trails). `home_only`: changes must be made in the home region."""
+        multi-region trails (shadow trails). `home_only`: changes must be made in the home region;
+        calls made before the change are recorded under the old settings first."""
+        if home_only:
+            RECORDER.drain()
         if not name_or_arn:
             raise _error("InvalidTrailNameException", "Trail name cannot be blank!")
         region, name = self._parse_name(context, name_or_arn)

@@ -82,6 +82,9 @@ EC2_INSTANCE_OPERATIONS = {
 }
 EC2_REQUEST_LISTS = {"InstanceIds": ("instancesSet", "instanceId"), "Resources": ("resourcesSet", "resourceId")}
 EC2_RUN_ITEM_MEMBERS = ("ImageId", "MinCount", "MaxCount", "KeyName")
+# Parameters EC2 reports with their default when the caller left them out (User Guide example:
+# StopInstances with "force": false).
+EC2_REQUEST_DEFAULTS = {"StopInstances": {"force": False}}
 
 
 @dataclass
@@ -235,6 +238,9 @@ def request_parameters(call: Call) -> dict | None:
         out = _ec2_request_lists(call.operation.name, params)
     converted = convert(params, shape, style)
     out.update(converted or {})
+    if style == "ec2":
+        for key, default in EC2_REQUEST_DEFAULTS.get(call.operation.name, {}).items():
+            out.setdefault(key, default)
     return out or None
 
 

@@ -237,11 +237,15 @@ class Recorder:
         barrier = self._barrier(lambda: self._deliver_due(force_account=account_id), timeout)
         return (barrier.result if barrier else None) or []
 
-    def forget(self, account_id: str) -> None:
-        """ACCOUNT_RESET_HOOKS entry: pending batches of a reset account are dropped."""
+    def reset(self, account_id: str) -> None:
+        """ACCOUNT_RESET_HOOKS entry: the account's calls made before the reset are recorded first,
+        then its pending batches, trails and history go. (The state visitor clears the store only
+        when the CloudTrail provider is loaded; the recorder writes history without it.)"""
+        self.drain()
         with LOCK:
             for arn in [a for a, b in self._batches.items() if b["trail"][0] == account_id]:
                 self._batches.pop(arn, None)
+            cloudtrail_stores.pop(account_id, None)
 
 
 def _bucket_owner_copy_target(call: record.Call, rec: dict) -> str | None:
