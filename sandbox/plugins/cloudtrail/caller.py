@@ -1,21 +1,15 @@
-"""userIdentity of a recorded call (CloudTrail User Guide, "CloudTrail userIdentity element").
-
-The identity plugin (sandbox/plugins/identity.py, branch `identity`) resolves access keys to the
-root user, IAM users and assumed roles; until it is merged every caller is the account's root user,
-which is what a 12-digit access key id stands for in awslab.
-"""
+"""userIdentity of a recorded call (CloudTrail User Guide, "CloudTrail userIdentity element"),
+resolved by the identity plugin: root user, IAM user (with userName) or assumed role (with
+sessionContext). A request without any credentials is the anonymous caller AWS records for
+public access: {"type": "AWSAccount", "principalId": "", "accountId": "anonymous"}."""
 
 from __future__ import annotations
 
+from ..identity.callers import caller_for_key
 from .record import Call
 
 
 def user_identity(call: Call) -> dict:
-    account = call.account_id
-    return {
-        "type": "Root",
-        "principalId": account,
-        "arn": f"arn:aws:iam::{account}:root",
-        "accountId": account,
-        "accessKeyId": call.access_key_id,
-    }
+    if not call.access_key_id:
+        return {"type": "AWSAccount", "principalId": "", "accountId": "anonymous"}
+    return caller_for_key(call.access_key_id).user_identity()

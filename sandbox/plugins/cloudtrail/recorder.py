@@ -42,6 +42,7 @@ from localstack.http import Response
 from sandbox.accounts import GRADER_USER_AGENT
 
 from .. import localstack_state
+from ..identity.callers import access_key_of
 from ..journal import store as journal
 from . import caller, delivery, record
 from .models import LOCK, account_trails, cloudtrail_stores
@@ -106,15 +107,6 @@ class Recorder:
         service = context.service.service_name
         auth = headers.get("Authorization", "")
         args = request.args
-        access_key = ""
-        if "Credential=" in auth:
-            access_key = auth.split("Credential=", 1)[1].split("/", 1)[0]
-        elif auth.startswith("AWS "):
-            access_key = auth[4:].split(":", 1)[0]
-        elif args.get("X-Amz-Credential"):
-            access_key = args["X-Amz-Credential"].split("/", 1)[0]
-        elif args.get("AWSAccessKeyId"):
-            access_key = args["AWSAccessKeyId"]
         call = record.Call(
             time=datetime.now(timezone.utc),
             account_id=context.account_id,
@@ -126,7 +118,7 @@ class Recorder:
             response=context.service_response if error is None else None,
             error_code=getattr(error, "code", None) if error is not None else None,
             error_message=getattr(error, "message", None) if error is not None else None,
-            access_key_id=access_key,
+            access_key_id=access_key_of(request) or "",
             user_agent=user_agent,
             source_ip=request.remote_addr or "127.0.0.1",
         )
