@@ -512,3 +512,39 @@ def test_multi_region_trail_files_per_region_and_global_events(learner):
     assert {re.fullmatch(KEY_RE, k).group(2) for k in keys} == {REGION, "us-west-2", "us-east-1"}
     assert [r["eventName"] for r in learner.delivered("us-west-2")] == ["CreateQueue"]
     assert [r["eventName"] for r in learner.delivered("us-east-1")] == ["CreateUser"]
+
+
+def test_user_identity_of_iam_user_and_assumed_role(learner):
+    """userIdentity as in the User Guide's "CloudTrail userIdentity element" examples: IAMUser with
+    userName; AssumedRole with sessionContext.sessionIssuer (identity plugin)."""
+    import boto3
+
+    account = learner.account
+    learner.logging_trail()
+    iam = account.client("iam")
+    iam.create_user(UserName="Alice")
+    key = iam.create_access_key(UserName="Alice")["AccessKey"]
+    alice = boto3.session.Session(aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"],
+                                  region_name=REGION)
+    alice.client("s3", endpoint_url=account.endpoint).list_buckets()
+    role = iam.create_role(RoleName="Auditor", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{learner.id}:root"},
+                                                "Action": "sts:AssumeRole"}]}))["Role"]
+    creds = account.client("sts").assume_role(RoleArn=role["Arn"], RoleSessionName="audit-session")["Credentials"]
+    session = boto3.session.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                                    aws_session_token=creds["SessionToken"], region_name=REGION)
+    session.client("s3", endpoint_url=account.endpoint).get_bucket_location(Bucket=learner.bucket)
+    records = learner.delivered()
+    [listed] = by_name(records, "ListBuckets")
+    assert listed["userIdentity"]["type"] == "IAMUser" and listed["userIdentity"]["userName"] == "Alice"
+    assert listed["userIdentity"]["arn"] == f"arn:aws:iam::{learner.id}:user/Alice"
+    assert listed["userIdentity"]["accessKeyId"] == key["AccessKeyId"]
+    [located] = by_name(records, "GetBucketLocation")
+    who = located["userIdentity"]
+    assert who["type"] == "AssumedRole" and who["arn"].endswith(":assumed-role/Auditor/audit-session")
+    assert who["sessionContext"]["sessionIssuer"]["userName"] == "Auditor"
+    [assumed] = by_name(records, "AssumeRole")
+    assert "secretAccessKey" not in json.dumps(assumed["responseElements"])  # no secrets in trails
+    assert assumed["responseElements"]["credentials"]["accessKeyId"] == creds["AccessKeyId"]
+    found = learner.ct.lookup_events(LookupAttributes=[{"AttributeKey": "Username", "AttributeValue": "Alice"}])
+    assert [e["EventName"] for e in found["Events"]] == ["ListBuckets"]
