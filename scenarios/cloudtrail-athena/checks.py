@@ -126,6 +126,9 @@ def _log_files(ctx: CheckContext) -> list[dict]:
 
 
 def log_files_delivered(ctx: CheckContext):
+    # records still waiting for the delivery interval are delivered now: the grade must not
+    # depend on whether the learner graded two seconds too early
+    ctx.emulator.flush_trails(ctx.account_id)
     files = _log_files(ctx)
     if not files:
         return failed("none")
