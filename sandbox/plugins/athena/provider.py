@@ -58,6 +58,7 @@ class Execution:
     error: dict | None = None
     result: Result | None = None
     engine_ms: int = 0
+    finished: threading.Event = field(default_factory=threading.Event)
 
     def describe(self) -> dict:
         status = {"State": self.state, "SubmissionDateTime": self.submitted}
@@ -149,12 +150,23 @@ def reset_account(account: str) -> None:
         gone = [k for k in _states if k[0] == account]
         removed = [_states.pop(k) for k in gone]
     for state in removed:
+        running = [e for e in state.executions.values() if e.state == "RUNNING"]
         for execution in state.executions.values():
             if execution.state in ("QUEUED", "RUNNING"):
                 execution.state = "CANCELLED"
         if state.engine is not None:
-            state.engine.interrupt()
+            for execution in running:
+                _interrupt_until_done(state.engine, execution)
             state.engine.close()
+
+
+def _interrupt_until_done(engine: Engine, execution: Execution, limit_s: float = 10.0) -> None:
+    """DuckDB drops an interrupt that arrives before the statement starts: repeat it until the
+    stopped query's thread has let go."""
+    deadline = time.monotonic() + limit_s
+    while not execution.finished.is_set() and time.monotonic() < deadline:
+        engine.interrupt()
+        execution.finished.wait(0.05)
 
 
 def _token(execution_id: str, offset: int) -> str:
@@ -407,6 +419,7 @@ class AthenaProvider:
 
     def _run(self, state: RegionState, execution: Execution) -> None:
         if execution.state != "QUEUED":
+            execution.finished.set()
             return
         execution.state = "RUNNING"
         execution.started = time.time()
@@ -432,7 +445,8 @@ class AthenaProvider:
             execution.reason = f"GENERIC_INTERNAL_ERROR: {e}"
             execution.error = errors.QueryFailed(execution.reason, errors.INTERNAL, errors.SYSTEM).athena_error()
         finally:
-            execution.completed = time.time()
+            execution.completed = execution.completed or time.time()
+            execution.finished.set()
             journal.record(state.account, state.region, "athena-query", query_execution_id=execution.id,
                            state=execution.state, reason=execution.reason, query=execution.query[:500])
 
@@ -480,7 +494,7 @@ class AthenaProvider:
             execution.state = "CANCELLED"
             execution.completed = time.time()
             if was_running and state.engine is not None:
-                state.engine.interrupt()
+                threading.Thread(target=_interrupt_until_done, args=(state.engine, execution), daemon=True).start()
         return {}
 
     def get_query_results(self, context: RequestContext, request: dict) -> dict:
