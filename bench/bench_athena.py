@@ -22,7 +22,6 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 REGION = "ap-northeast-1"
-DDL = (REPO / "tests" / "data" / "cloudtrail_console_ddl.sql").read_text()
 TABLE = "cloudtrail_logs_aws_cloudtrail_logs_370560102364_44d0a6db"
 QUERIES = {
     "blog query 2 (LIKE)": f'''select eventTime as "イベント時間", userIdentity.userName as "ユーザー名",
@@ -65,7 +64,7 @@ def main() -> None:
             with ThreadPoolExecutor(4) as pool:
                 list(pool.map(lambda kv: s3.put_object(Bucket=logs, Key=kv[0], Body=kv[1]), files.items()))
             output = f"s3://{out}/"
-            ddl = DDL.replace("{bucket}", logs).replace("{account}", account.account_id)
+            ddl = cloudtrail_sample.console_ddl(TABLE, logs, account.account_id)
             timed(athena, ddl, output)
             print(f"{size} records in {len(files)} files ({sum(map(len, files.values())) / 1e6:.1f} MB gzip)", flush=True)
             for name, sql in QUERIES.items():

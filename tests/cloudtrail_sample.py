@@ -72,3 +72,16 @@ def log_files(account: str, region: str, bucket: str, count: int, per_file: int 
                f"{account}_CloudTrail_{region}_{when:%Y%m%dT%H%MZ}_{uuid.UUID(int=first).hex[:16]}.json.gz")
         files[key] = gzip.compress(json.dumps({"Records": records}).encode())
     return files
+
+
+def console_ddl(table: str, bucket: str, account: str) -> str:
+    """The CREATE EXTERNAL TABLE the CloudTrail console generates, as the scenario's reference
+    solution writes it (one copy of the DDL)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "scenarios" / "cloudtrail-athena" / "solution.py"
+    spec = importlib.util.spec_from_file_location("cloudtrail_athena_solution", path)
+    solution = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(solution)
+    return solution.TABLE_DDL.format(table=table, bucket=bucket, account=account)

@@ -71,7 +71,8 @@ def lab(emulator):
     # a digest file next to the logs must be ignored
     lab.s3.put_object(Bucket=lab.logs, Key=f"AWSLogs/{lab.account_id}/CloudTrail-Digest/{REGION}/2022/08/10/d.json.gz",
                       Body=gzip.compress(b'{"digestStartTime": "x"}'))
-    lab.ok(lab.ddl("cloudtrail_console_ddl.sql").replace(f"AWSLogs/{lab.account_id}/CloudTrail/", "AWSLogs/"))
+    ddl = cloudtrail_sample.console_ddl(CONSOLE_TABLE, lab.logs, lab.account_id)
+    lab.ok(ddl.replace(f"AWSLogs/{lab.account_id}/CloudTrail/", "AWSLogs/"))
     return lab
 
 

@@ -10,6 +10,7 @@ from grader import scenario as scenarios
 from grader.aws import athena_run
 from grader.check import Env
 from sandbox.emulator import EmulatorClient
+from tests import cloudtrail_sample
 
 SC = scenarios.get("cloudtrail-athena")
 
@@ -41,12 +42,7 @@ def lab(account, emulator):
 
 def make_table(account, names, location):
     """The reference solution's table (the console's DDL) over `location`."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("cloudtrail_athena_solution", SC.solution_path)
-    solution = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(solution)
-    ddl = solution.TABLE_DDL.format(table=names["table"], bucket=names["log_bucket"], account=account.account_id)
+    ddl = cloudtrail_sample.console_ddl(names["table"], names["log_bucket"], account.account_id)
     ddl = ddl.replace(f"s3://{names['log_bucket']}/AWSLogs/{account.account_id}/CloudTrail/", location)
     result = athena_run(account.client("athena"), ddl, f"s3://{names['results_bucket']}/")
     assert result["state"] == "SUCCEEDED", result["reason"]
