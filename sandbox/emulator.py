@@ -53,6 +53,13 @@ class EmulatorClient:
         _check(resp)
         return resp.json()["entries"]
 
+    def flush_trails(self, account_id: str) -> list[dict]:
+        """Deliver the account's pending CloudTrail records now; one entry per log file
+        (format: sandbox/plugins/cloudtrail/routes.py)."""
+        resp = self._request("POST", f"/_awslab/cloudtrail/{account_id}/flush", timeout=max(self.timeout, 30))
+        _check(resp)
+        return resp.json()["files"]
+
     def identity(self, access_key_id: str) -> dict:
         """The principal behind an access key, with its CloudTrail userIdentity element
         (sandbox/plugins/identity/callers.py)."""
