@@ -1,11 +1,12 @@
 """Learner accounts: a 12-digit access key id is the account id (LocalStack maps it so).
 
-DESIGN.md section 4. In single-learner mode any secret is accepted; the classroom mode of a later
-issue will register a real secret per learner.
+DESIGN.md section 4. In single-learner mode any secret is accepted; in classroom mode each learner
+has a registered secret (sandbox/classroom/registry.py) that the emulator's SigV4 plugin checks.
 """
 
 from __future__ import annotations
 
+import os
 import shlex
 from dataclasses import dataclass
 
@@ -55,8 +56,23 @@ class Account:
 
 
 def resolve(account: str | None = None, region: str | None = None, endpoint: str | None = None) -> Account:
+    account_id = config.account(account)
     return Account(
-        account_id=config.account(account),
+        account_id=account_id,
         region=config.region(region),
         endpoint=config.endpoint(endpoint),
+        secret=secret(account_id),
     )
+
+
+def secret(account_id: str) -> str:
+    """The account's secret key: registered in this AWSLAB_HOME's class, else the one in the shell
+    for that access key (a learner's laptop after `awslab env`), else the single-learner default."""
+    from .classroom.registry import secret_for
+
+    registered = secret_for(account_id)
+    if registered:
+        return registered
+    if os.environ.get("AWS_ACCESS_KEY_ID") == account_id and os.environ.get("AWS_SECRET_ACCESS_KEY"):
+        return os.environ["AWS_SECRET_ACCESS_KEY"]
+    return DEFAULT_SECRET
