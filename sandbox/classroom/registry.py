@@ -144,7 +144,7 @@ class Registry:
             if existing and not replace:
                 raise AwslabError(t("err-class-exists", count=existing, path=self.file))
             if replace:
-                for table in ("learners", "grades", "hints"):
+                for table in ("learners", "grades", "hints", "meta"):
                     conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
             taken = {r[0] for r in conn.execute("SELECT account_id FROM learners")}
             learners = []
@@ -158,6 +158,8 @@ class Registry:
             )
             conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                              [("endpoint", endpoint), ("region", region), ("created_at", str(time.time()))])
+            # The instructor's token for the server's gradebook route (sandbox/classroom/server.py).
+            conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('admin_token', ?)", (new_secret(),))
             return learners
 
         return self._run(create)
@@ -253,3 +255,22 @@ def secret_for(account_id: str) -> str | None:
         return None
     learner = Registry().learner(account_id)
     return learner.secret if learner else None
+
+
+def read_roster(file: Path) -> list[str]:
+    """Learner names from a roster CSV: the `name` column if the first row has one (any case),
+    else the first column of every row. Blank rows are skipped."""
+    import csv
+
+    try:
+        with open(file, newline="", encoding="utf-8-sig") as fh:
+            rows = [r for r in csv.reader(fh) if any(cell.strip() for cell in r)]
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise AwslabError(t("err-roster", path=file, problem=getattr(exc, "strerror", None) or exc)) from None
+    if not rows:
+        raise AwslabError(t("err-class-empty"))
+    header = [cell.strip().lower() for cell in rows[0]]
+    column = header.index("name") if "name" in header else None
+    if column is None:
+        return [r[0] for r in rows]
+    return [r[column] if column < len(r) else "" for r in rows[1:]]
