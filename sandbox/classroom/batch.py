@@ -9,7 +9,6 @@ never stops the others.
 
 from __future__ import annotations
 
-import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Callable
@@ -80,8 +79,3 @@ def write_exports(out: Path, rows: list[exports.LearnerGrades], scenario_ids: li
         write_atomic(out / "gradescope" / account / "results.json", exports.gradescope_json(row, per_learner))
     return written
 
-
-def timed(fn, *args, **kwargs):
-    began = time.perf_counter()
-    value = fn(*args, **kwargs)
-    return value, time.perf_counter() - began
