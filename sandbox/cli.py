@@ -208,7 +208,7 @@ def build_cli() -> click.Group:
         sc = _scenario(scenario_id) if scenario_id else None
         require_emulator(acct.endpoint)
         began = time.monotonic()
-        done = EmulatorClient(acct.endpoint).reset_account(acct.account_id)
+        done = EmulatorClient.for_account(acct).reset_account(acct.account_id)
         if sc:
             _seed(sc, acct)
         click.echo(t("reset-done", lang, account=acct.account_id, seconds=f"{time.monotonic() - began:.2f}",

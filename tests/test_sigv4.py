@@ -189,3 +189,28 @@ def test_single_learner_mode_accepts_any_secret(emulator, account_id):
     sts = boto3.client("sts", endpoint_url=emulator.endpoint, region_name=REGION, aws_access_key_id=account_id,
                        aws_secret_access_key="anything")
     assert sts.get_caller_identity()["Account"] == account_id
+
+
+def test_routes_that_name_an_account_answer_only_that_account(classroom, b_resources):
+    """Without this a learner could reset, or peek into, another account through awslab's and
+    LocalStack's own HTTP routes."""
+    from sandbox.accounts import Account
+    from sandbox.emulator import EmulatorClient
+    from sandbox.errors import AwslabError
+
+    a, b = classroom.learners[0], classroom.learners[1]
+    as_a = EmulatorClient.for_account(Account(a.account_id, REGION, classroom.endpoint, a.secret))
+    b_url = f"{classroom.endpoint}/_awslab/accounts/{b.account_id}/reset"
+    assert requests.post(b_url, timeout=10).status_code == 403  # unsigned
+    with pytest.raises(AwslabError, match="403.*AccessDenied"):
+        as_a.reset_account(b.account_id)  # signed, but by A
+    with pytest.raises(AwslabError, match="403"):
+        as_a.peek_messages(b.account_id, REGION, "b-queue")
+    peek_by_url = requests.get(f"{classroom.endpoint}/_aws/sqs/messages",
+                               params={"QueueUrl": b_resources["queue_url"]}, timeout=10)
+    assert peek_by_url.status_code == 403
+    # B itself may, and nothing of B's was touched by the refused calls
+    as_b = EmulatorClient.for_account(Account(b.account_id, REGION, classroom.endpoint, b.secret))
+    assert [m["Body"] for m in as_b.peek_messages(b.account_id, REGION, "b-queue")] == ["B's message"]
+    assert isinstance(as_a.journal(a.account_id), list)  # its own journal: allowed
+    assert requests.get(f"{classroom.endpoint}/_awslab/info", timeout=5).status_code == 200  # public

@@ -106,7 +106,7 @@ def grade_submission(folder: Path, sc: Scenario, endpoint: str, region: str, lan
     learner = registry.add_account(f"submission {folder.name}", kind="submission")
     grades = exports.LearnerGrades(learner)
     account = account_of(learner, endpoint, region)
-    emulator = EmulatorClient(endpoint)
+    emulator = EmulatorClient.for_account(account)
     out.mkdir(parents=True, exist_ok=True)
     try:
         emulator.reset_account(account.account_id)

@@ -24,7 +24,9 @@ def awslab_sigv4_verification():
     from .. import LOADED
     from .handler import SignatureCheck, keep_form_body
 
+    check = SignatureCheck()
     preprocess_request.append(keep_form_body)
+    preprocess_request.append(check.guard_account_routes)  # before LocalStack serves its routes
     # First in the list: a request that fails the check reaches no other awslab handler.
-    serve_custom_service_request_handlers.handlers.insert(0, SignatureCheck())
+    serve_custom_service_request_handlers.handlers.insert(0, check)
     LOADED.append("sigv4")

@@ -28,7 +28,9 @@ from __future__ import annotations
 
 import datetime
 import logging
+import re
 import time
+from urllib.parse import unquote
 
 from localstack.aws.api import CommonServiceException, RequestContext
 from localstack.aws.chain import HandlerChain
@@ -36,11 +38,17 @@ from localstack.http import Response
 from rolo.request import get_raw_path
 
 from sandbox import config
+from sandbox.plugins.http import error_response
 
 from . import verify
 from .keyring import Keyring
 
 LOG = logging.getLogger(__name__)
+
+# /_awslab/... and /_aws/... routes name an account by a 12-digit path segment, or in their query
+# (LocalStack's /_aws/sqs/messages?QueueUrl=...).
+_ROUTE_PREFIXES = ("/_awslab/", "/_aws/")
+_ACCOUNT_SEGMENT = re.compile(r"(?:^|/)(\d{12})(?:/|$)")
 
 # LocalStack's MissingAuthHeaderInjector puts this fake credential on requests that came unsigned.
 _INJECTED = "Credential=injectedaccesskey/"
@@ -73,6 +81,7 @@ _COMMON = {
     "sigv2": ("InvalidRequest",
               "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256."),
     "malformed": ("IncompleteSignature", "The request signature does not conform to AWS standards."),
+    "other-account": ("AccessDenied", "This route belongs to another account than the one that signed the request."),
 }
 _STATUS = {"malformed": 400, "sigv2": 400}
 
@@ -90,8 +99,10 @@ class SignatureCheck:
     def __call__(self, chain: HandlerChain, context: RequestContext, response: Response) -> None:
         if context.is_internal_call or context.service is None:
             return
-        service = context.service.service_name
-        request = context.request
+        self.authenticate(context.request, context.service.service_name)
+
+    def authenticate(self, request, service: str):
+        """The identity whose registered secret signed `request`; raises AWS's error otherwise."""
         pairs = verify.query_pairs(request.environ.get("QUERY_STRING", ""))
         query = dict(pairs)
         auth = request.headers.get("Authorization") or ""
@@ -116,6 +127,26 @@ class SignatureCheck:
             raise refuse(service, "mismatch", signed.access_key)
         if verify.presign_expired(signed):
             raise refuse(service, "presign-expired", signed.access_key)
+        return identity
+
+    def guard_account_routes(self, chain: HandlerChain, context: RequestContext, response: Response) -> None:
+        """awslab's and LocalStack's own routes that name an account (reset, journal, the SQS
+        developer endpoint the grader peeks through ...) answer only a caller signed by that account,
+        else a learner could reset or read another learner's account without any AWS API call."""
+        path = context.request.path
+        if not path.startswith(_ROUTE_PREFIXES):
+            return
+        named = _ACCOUNT_SEGMENT.search(path) or _ACCOUNT_SEGMENT.search(
+            unquote(context.request.environ.get("QUERY_STRING", "")).replace("?", "/").replace("=", "/"))
+        if not named:
+            return
+        try:
+            identity = self.authenticate(context.request, "awslab")
+            if identity.account_id != named.group(1):
+                raise refuse("awslab", "other-account", f"{identity.account_id} -> {path}")
+        except CommonServiceException as exc:
+            response.update_from(error_response(exc.code, exc.message, exc.status_code))
+            chain.stop()
 
     def _identity(self, service: str, access_key: str, token: str | None):
         identity = self.keyring.lookup(access_key)
@@ -127,7 +158,7 @@ class SignatureCheck:
             raise refuse(service, "expired-token", access_key)
         return identity
 
-    def _check_s3_sigv2_query(self, request, query: dict) -> None:
+    def _check_s3_sigv2_query(self, request, query: dict):
         """S3 presigned URLs in Signature Version 2 (what boto3's generate_presigned_url makes unless
         the client is configured for s3v4): HMAC-SHA1 over LocalStack's own reconstruction of the
         string to sign (Amazon S3 Developer Guide, "Query string request authentication alternative")."""
@@ -150,6 +181,7 @@ class SignatureCheck:
             raise refuse("s3", "mismatch", query["AWSAccessKeyId"])
         if expires < time.time():
             raise refuse("s3", "presign-expired", query["AWSAccessKeyId"])
+        return identity
 
 
 def keep_form_body(chain: HandlerChain, context: RequestContext, response: Response) -> None:
