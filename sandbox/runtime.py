@@ -50,9 +50,14 @@ SETTINGS_FILE = Path(__file__).with_name("emulator.env")
 
 
 def shared_settings() -> dict[str, str]:
-    """The settings in sandbox/emulator.env (also used by the docker-compose image)."""
+    """The settings in sandbox/emulator.env (also docker-compose.yml's env_file)."""
+    return read_env_file(SETTINGS_FILE)
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines, # comments: the format of compose's env_file."""
     settings = {}
-    for line in SETTINGS_FILE.read_text(encoding="utf-8").splitlines():
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
         line = line.strip()
         if line and not line.startswith("#"):
             key, _, value = line.partition("=")

@@ -24,23 +24,12 @@ def compose() -> dict:
     return yamlio.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))
 
 
-def env_file(path: Path) -> dict[str, str]:
-    """Compose's env_file format: KEY=VALUE lines, # comments."""
-    values = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            key, _, value = line.partition("=")
-            values[key.strip()] = value.strip()
-    return values
-
-
 def service_env(name: str, **host_values: str) -> dict[str, str]:
     """The environment compose gives service `name`, then the host values on top."""
     service = compose()["services"][name]
     env = {}
     for file in service.get("env_file") or []:
-        env.update(env_file(REPO / file))
+        env.update(runtime.read_env_file(REPO / file))
     for key, value in (service.get("environment") or {}).items():
         env[key] = os.path.expandvars(str(value)).replace("${AWSLAB_PUBLIC_HOST:-localhost}", "localhost")
     env.update(host_values)

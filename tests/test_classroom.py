@@ -177,3 +177,20 @@ def test_grade_submission_runs_scripts_in_fresh_accounts_and_survives_crashes_an
         jsonschema.Draft7Validator(GRADESCOPE).validate(results)
         assert ET.parse(out_dir / name / "junit.xml").getroot().tag == "testsuites"
     assert json.loads((out_dir / "good" / "results.json").read_text())["score"] == max_score
+
+
+@pytest.mark.parametrize("command", [["class", "create"], ["class", "list"], ["class", "sheet"], ["class", "grade"],
+                                     ["grade-submission"], ["serve"]])
+def test_classroom_commands_have_help_in_both_languages(cli, command):
+    en = cli(*command, "--help")
+    assert en.returncode == 0 and f"Usage: awslab {' '.join(command)}" in en.stdout
+    ja = cli(*command, "--help", "--lang", "ja")
+    assert ja.returncode == 0 and "このヘルプを表示" in ja.stdout
+
+
+def test_class_commands_without_a_class_say_so_in_one_line(cli, tmp_path):
+    out = cli("class", "grade", env={"AWSLAB_HOME": str(tmp_path)})
+    assert out.returncode == 2 and out.stderr.strip().count("\n") == 0
+    assert "no class in" in out.stderr and "awslab class create" in out.stderr
+    both = cli("class", "create", "--learners", "3", "--roster", __file__, env={"AWSLAB_HOME": str(tmp_path)})
+    assert both.returncode == 2 and "either --learners N or --roster FILE" in both.stderr

@@ -49,7 +49,7 @@ def test_services_are_wired_as_the_issue_asks():
     assert "docker/entrypoint.sh" in dockerfile
     # the embedded runtime's shared settings file is the env_file
     assert emulator["env_file"] == ["sandbox/emulator.env"]
-    assert classroom_env.env_file(REPO / "sandbox/emulator.env") == runtime.shared_settings()
+    assert runtime.read_env_file(REPO / emulator["env_file"][0]) == runtime.shared_settings()
     assert emulator["environment"]["AWSLAB_CLASSROOM"] == "1"
     assert "/_awslab/info" in " ".join(emulator["healthcheck"]["test"])
     # awslab's state lives in a named volume, shared with the server (the class registry)
