@@ -162,6 +162,8 @@ def test_iam_user_keys_and_temporary_credentials_carry_their_account(classroom):
     assert sts.get_caller_identity()["Account"] == c.account_id
     assert _error(lambda: _client(classroom, "sts", key["AccessKeyId"], "guess").get_caller_identity())[0] == \
         "SignatureDoesNotMatch"
+    iam.update_access_key(UserName="dev", AccessKeyId=key["AccessKeyId"], Status="Inactive")
+    assert _error(sts.get_caller_identity)[0] == "InvalidClientTokenId"  # a switched-off key signs nothing
 
     trust = {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{c.account_id}:root"}, "Action": "sts:AssumeRole"}]}

@@ -154,7 +154,7 @@ class SignatureCheck:
             raise refuse(service, "unknown", access_key)
         if identity.token is not None and identity.token != token:
             raise refuse(service, "bad-token", access_key)
-        if identity.expiration is not None and identity.expiration < _utcnow_naive():
+        if identity.expiration is not None and identity.expiration < datetime.datetime.now(datetime.UTC):
             raise refuse(service, "expired-token", access_key)
         return identity
 
@@ -198,7 +198,3 @@ def _without_authorization(headers):
     copy = headers.copy()
     copy.pop("Authorization", None)
     return copy
-
-
-def _utcnow_naive() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)

@@ -4,9 +4,8 @@
   registered in $AWSLAB_HOME/classroom.db (sandbox/classroom/registry.py). The file is re-read when
   it changes, so learners added by `awslab class create` are known at once.
 - LKIA.../LSIA... keys are created by LocalStack's IAM (CreateAccessKey) and STS (AssumeRole, the
-  credentials Lambda functions get): the account is encoded in the key (LocalStack's
-  `get_account_id_from_access_key_id`), and the secret, status, session token and expiry are in
-  moto's IAM and STS backends of that account.
+  credentials Lambda functions get): the account is encoded in the key, and the identity plugin's
+  `caller_for_key` finds the secret, status, session token and expiry in moto's IAM and STS.
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 _ACCOUNT_KEY = re.compile(r"^\d{12}$")
-_TEMPORARY_PREFIXES = ("LSIA", "ASIA")
 _MOTO_PREFIXES = ("LKIA", "LSIA", "AKIA", "ASIA")
 
 
@@ -28,7 +26,7 @@ class Identity:
     account_id: str
     secret: str
     token: str | None = None  # temporary credentials only
-    expiration: datetime.datetime | None = None  # naive UTC, as moto keeps it
+    expiration: datetime.datetime | None = None  # aware, UTC
 
 
 class Keyring:
@@ -62,20 +60,9 @@ class Keyring:
 
 
 def _moto_identity(access_key: str) -> Identity | None:
-    from localstack.aws.accounts import get_account_id_from_access_key_id
-    from moto.iam.models import iam_backends
-    from moto.sts.models import sts_backends
+    from sandbox.plugins.identity.callers import caller_for_key
 
-    account = get_account_id_from_access_key_id(access_key)
-    # dict.get: never create backends for accounts that do not exist
-    key = next((b.access_keys.get(access_key) for b in dict.get(iam_backends, account, {}).values()
-                if access_key in b.access_keys), None)
-    if key is None or key.status != "Active":
-        return None
-    if not access_key.startswith(_TEMPORARY_PREFIXES):
-        return Identity(account, key.secret_access_key)
-    role = next((r for b in dict.get(sts_backends, account, {}).values()
-                 if (r := b.get_assumed_role_from_access_key(access_key))), None)
-    if role is None:
-        return None
-    return Identity(account, key.secret_access_key, role.session_token, role.expiration)
+    caller = caller_for_key(access_key)
+    if caller.secret_access_key is None or not caller.active:
+        return None  # not a key LocalStack issued (or switched off): unknown, as on AWS
+    return Identity(caller.account_id, caller.secret_access_key, caller.session_token, caller.expiration)
