@@ -5,6 +5,7 @@
 - class grade: `awslab class grade s3-sqs-notification` for all 30, CLI start-up included  [< 30 s]
 - total: both phases
 - emulator RSS: peak resident memory of the emulator process group while they run            [< 2 GiB]
+- emulator CPU: CPU seconds the emulator itself spent in each phase (the rest is the 30 clients')
 
 Runs in a private AWSLAB_HOME on a free port with the emulator in classroom mode.
 Usage: python bench/bench_classroom.py [--learners 30] [--workers 8]
@@ -56,6 +57,11 @@ class PeakRss:
         self._stop.set()
         self._thread.join()
 
+    def cpu_s(self) -> float:
+        """CPU seconds the emulator (and its children) used so far."""
+        t = self.process.cpu_times()
+        return t.user + t.system + t.children_user + t.children_system
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -76,7 +82,7 @@ def main() -> None:
     try:
         base = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         with PeakRss(info.pid) as rss:
-            rss_before = None
+            cpu_start = rss.cpu_s()
             began = time.perf_counter()
             procs = []
             for x in learners:
@@ -90,21 +96,25 @@ def main() -> None:
             if failed:
                 raise SystemExit(f"{len(failed)} solutions failed, e.g.: {failed[0]}")
             rss_before = rss.peak
+            cpu_solutions = rss.cpu_s() - cpu_start
 
             began = time.perf_counter()
             out = subprocess.run([sys.executable, "-m", "sandbox.cli", "class", "grade", SCENARIO,
                                   "--out", str(home / "gradebook"), "--workers", str(args.workers),
                                   "--endpoint", info.endpoint], cwd=REPO, capture_output=True, text=True)
             grade_s = time.perf_counter() - began
+            cpu_grade = rss.cpu_s() - cpu_start - cpu_solutions
         if out.returncode != 0:
             raise SystemExit(f"class grade exited {out.returncode}: {out.stdout.strip()} {out.stderr.strip()[-400:]}")
         print(f"learners                         {args.learners}")
-        print(f"solutions, all at once           {solutions_s:7.2f} s")
-        print(f"class grade (CLI, {args.workers} workers)      {grade_s:7.2f} s   [target < 30 s]")
+        print(f"solutions, all at once           {solutions_s:7.2f} s   (emulator CPU {cpu_solutions:5.1f} s)")
+        print(f"class grade (CLI, {args.workers} workers)      {grade_s:7.2f} s   (emulator CPU {cpu_grade:5.1f} s)"
+              "   [target < 30 s]")
         print(f"total                            {solutions_s + grade_s:7.2f} s")
         print(f"emulator RSS peak (solutions)    {rss_before / 2**20:7.0f} MiB")
         print(f"emulator RSS peak (all)          {rss.peak / 2**20:7.0f} MiB   [target < 2048 MiB]")
         print(f"graded: {out.stdout.strip().splitlines()[-1]}")
+        print(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     finally:
         runtime.stop()
 
