@@ -17,17 +17,12 @@ Usage: python bench/bench_lambda.py [--runs N]
 
 from __future__ import annotations
 
-import argparse
-import os
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
+import benchlib
 from bench_core import awslab  # the `awslab` command in a subprocess, failing loudly
 
-REPO = Path(__file__).resolve().parent.parent
 ACCOUNT = "000000000042"
 SPARE_READY_S = 2.0
 
@@ -63,11 +58,7 @@ def cold_samples(lam, name: str, runs: int, pause: float) -> list[float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=7)
-    args = parser.parse_args()
-    os.environ.update(AWSLAB_HOME=tempfile.mkdtemp(prefix="awslab-bench-"), AWSLAB_LANG="en")
-    sys.path.insert(0, str(REPO))
+    args = benchlib.start(__doc__, default_runs=7)
     from sandbox import accounts
     from tests.lambda_functions import create_function, lambda_results
 
@@ -90,10 +81,10 @@ def main() -> None:
 
         events = []
         for _ in range(args.runs):
-            expected = len(lambda_results(account.endpoint, ACCOUNT, "bench-trivial", timeout=0)) + 1
+            expected = len(lambda_results(account, "bench-trivial", timeout=0)) + 1
             began = time.perf_counter()
             lam.invoke(FunctionName="bench-trivial", InvocationType="Event", Payload=b"{}")
-            if len(lambda_results(account.endpoint, ACCOUNT, "bench-trivial", expected, timeout=30)) < expected:
+            if len(lambda_results(account, "bench-trivial", expected, timeout=30)) < expected:
                 raise SystemExit("an Event invocation did not reach the journal within 30 s")
             events.append(time.perf_counter() - began)
         line("Event invoke until journaled", events)

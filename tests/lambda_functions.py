@@ -49,13 +49,12 @@ def create_function(account, name: str, source: str | dict[str, str], *, runtime
     return arn
 
 
-def lambda_results(endpoint: str, account_id: str, function_name: str, count: int = 1,
-                   timeout: float = 15.0) -> list[dict]:
+def lambda_results(account, function_name: str, count: int = 1, timeout: float = 15.0) -> list[dict]:
     """Poll the journal until `count` lambda-result hops of the function are there (or time is up)."""
-    client = EmulatorClient(endpoint)
+    client = EmulatorClient.for_account(account)
     deadline = time.monotonic() + timeout
     while True:
-        found = [e for e in client.journal(account_id)
+        found = [e for e in client.journal(account.account_id)
                  if e["hop"] == "lambda-result" and e["function_name"] == function_name]
         if len(found) >= count or time.monotonic() > deadline:
             return found

@@ -136,7 +136,7 @@ def test_request_response_result_environment_context_and_logs(emulator, account)
     assert any(s["logStreamName"] == ctx["log_stream_name"] and "/[$LATEST]" in s["logStreamName"]
                for s in streams)
 
-    [first, second] = lambda_results(emulator.endpoint, account.account_id, "inspect", 2)
+    [first, second] = lambda_results(account, "inspect", 2)
     assert first["request_id"] == request_id and first["function_arn"] == arn
     assert first["invocation_type"] == "RequestResponse" and first["status"] == "ok"
     assert first["error_type"] is None and first["duration_ms"] >= 0
@@ -182,7 +182,7 @@ def test_unhandled_error_has_the_aws_shape(emulator, account):
     assert body["requestId"]
     assert len(body["stackTrace"]) == 1 and 'lambda_function.py", line 4, in lambda_handler' in body["stackTrace"][0]
     assert "[ERROR] KeyError: 'Action'" in _tail(resp) and "about to fail" in _tail(resp)
-    [result] = lambda_results(emulator.endpoint, account.account_id, "raises")
+    [result] = lambda_results(account, "raises")
     assert (result["status"], result["error_type"], result["error_message"]) == ("error", "KeyError", "'Action'")
     assert "[ERROR] KeyError: 'Action'" in result["log_tail"]
 
@@ -207,7 +207,7 @@ def test_init_errors_have_the_aws_shape(emulator, account, source, handler, erro
     assert f"[ERROR] {error_type}: {message}" in _tail(resp)
     if error_type == "Runtime.UserCodeSyntaxError":
         assert body["stackTrace"] and "Line 1" in body["stackTrace"][0] and "iimport boto3" in body["stackTrace"][0]
-    [result] = lambda_results(emulator.endpoint, account.account_id, name)
+    [result] = lambda_results(account, name)
     assert (result["status"], result["error_type"]) == ("error", error_type)
 
 
@@ -233,7 +233,7 @@ def test_timeout_is_enforced_and_the_environment_replaced(emulator, account):
     # The next invoke gets a new environment: a new process and a cold start.
     resp, pid = _invoke(lam, "slow", LogType="Tail")
     assert "FunctionError" not in resp and pid != first_pid and "Init Duration" in _tail(resp)
-    results = lambda_results(emulator.endpoint, account.account_id, "slow", 3)
+    results = lambda_results(account, "slow", 3)
     assert [r["status"] for r in results] == ["ok", "timeout", "ok"]
     assert results[1]["error_type"] == "Sandbox.Timedout"
 
@@ -289,11 +289,11 @@ def test_event_and_dry_run_invocations(emulator, account):
     assert resp["StatusCode"] == 204
     resp = lam.invoke(FunctionName="async", InvocationType="Event", Payload=b'{"k": "v"}')
     assert resp["StatusCode"] == 202
-    [result] = lambda_results(emulator.endpoint, account.account_id, "async")
+    [result] = lambda_results(account, "async")
     assert result["invocation_type"] == "Event" and result["status"] == "ok"
     assert "got {'k': 'v'}" in result["log_tail"]
     time.sleep(0.3)  # a DryRun must not have run the function meanwhile
-    assert len(lambda_results(emulator.endpoint, account.account_id, "async", timeout=0)) == 1
+    assert len(lambda_results(account, "async", timeout=0)) == 1
 
 
 def test_concurrent_invokes_get_their_own_environments_then_reuse_them(emulator, account):
@@ -363,7 +363,7 @@ def test_sqs_event_source_mapping_batches_deletes_on_success_and_retries(emulato
 
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        results = lambda_results(emulator.endpoint, account.account_id, "consumer", timeout=0)
+        results = lambda_results(account, "consumer", timeout=0)
         if results and results[-1]["status"] == "ok":
             break
         time.sleep(0.2)
@@ -395,7 +395,7 @@ def test_s3_notification_and_eventbridge_rule_invoke_the_function(emulator, acco
     s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
         "LambdaFunctionConfigurations": [{"LambdaFunctionArn": arn, "Events": ["s3:ObjectCreated:*"]}]})
     s3.put_object(Bucket=bucket, Key="hane.jpg", Body=b"x")
-    [result] = lambda_results(emulator.endpoint, account.account_id, "listener")
+    [result] = lambda_results(account, "listener")
     assert result["invocation_type"] == "Event" and result["status"] == "ok"
     assert f"s3 {bucket} hane.jpg" in result["log_tail"]
 
@@ -405,7 +405,7 @@ def test_s3_notification_and_eventbridge_rule_invoke_the_function(emulator, acco
                        Principal="events.amazonaws.com", SourceArn=rule_arn)
     events.put_targets(Rule="to-lambda", Targets=[{"Id": "fn", "Arn": arn}])
     events.put_events(Entries=[{"Source": "awslab.test", "DetailType": "ping", "Detail": "{}"}])
-    results = lambda_results(emulator.endpoint, account.account_id, "listener", 2)
+    results = lambda_results(account, "listener", 2)
     assert results[1]["invocation_type"] == "Event" and "events awslab.test ping" in results[1]["log_tail"]
 
 
