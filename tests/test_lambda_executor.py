@@ -431,20 +431,21 @@ def test_no_process_outlives_the_emulator(tmp_path, cli):
     env = {"AWSLAB_HOME": str(tmp_path)}
     for how in ("down", "kill"):
         assert cli("up", "--port", "0", env=env).returncode == 0
-        state = json.loads((tmp_path / "emulator.json").read_text())
-        account = accounts.Account("000000000000", "ap-northeast-1", f"http://127.0.0.1:{state['port']}")
-        # The first Lambda call loads the service; on a busy machine that can outlast the client's
-        # read timeout, and a retried CreateFunction would then find its own function.
-        account.session().client("lambda", endpoint_url=account.endpoint, config=Config(
-            read_timeout=120, retries={"max_attempts": 1})).list_functions()
-        # A role ARN that IAM never saw: loading IAM into a fresh emulator takes seconds.
-        create_function(account, f"spawner-{how}", source, role="arn:aws:iam::000000000000:role/unchecked")
-        _, pids = _invoke(account.client("lambda"), f"spawner-{how}")
-        assert all(_pid_alive(p) for p in pids)
-        if how == "down":
-            assert cli("down", env=env).returncode == 0
-        else:
-            os.kill(state["pid"], signal.SIGKILL)  # no shutdown hook runs: the lifeline pipe must act
-        assert _wait_gone(pids) == [], f"left running after {how}: {pids}"
-        if how == "kill":
-            assert cli("down", env=env).returncode == 0  # forgets the dead emulator
+        try:
+            state = json.loads((tmp_path / "emulator.json").read_text())
+            account = accounts.Account("000000000000", "ap-northeast-1", f"http://127.0.0.1:{state['port']}")
+            # The first Lambda call loads the service; on a busy machine that can outlast the
+            # client's read timeout, and a retried CreateFunction would then find its own function.
+            account.session().client("lambda", endpoint_url=account.endpoint, config=Config(
+                read_timeout=120, retries={"max_attempts": 1})).list_functions()
+            # A role ARN that IAM never saw: loading IAM into a fresh emulator takes seconds.
+            create_function(account, f"spawner-{how}", source, role="arn:aws:iam::000000000000:role/unchecked")
+            _, pids = _invoke(account.client("lambda"), f"spawner-{how}")
+            assert all(_pid_alive(p) for p in pids)
+            if how == "down":
+                assert cli("down", env=env).returncode == 0
+            else:
+                os.kill(state["pid"], signal.SIGKILL)  # no shutdown hook runs: the lifeline must act
+            assert _wait_gone(pids) == [], f"left running after {how}: {pids}"
+        finally:
+            cli("down", env=env)  # never leave an emulator behind, whatever failed above
