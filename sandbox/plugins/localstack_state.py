@@ -13,11 +13,16 @@ def bucket_owner(bucket: str) -> str | None:
     return any_store[2].global_bucket_map.get(bucket)  # a cross-account attribute: same in every store
 
 
-def bucket_region(bucket: str) -> str | None:
-    owner = bucket_owner(bucket)
+def bucket(name: str):
+    """LocalStack's S3Bucket named `name` (any owner), or None."""
+    owner = bucket_owner(name)
     if owner is None:
         return None
     for store in s3_stores[owner].values():
-        found = store.buckets.get(bucket)  # a cross-region attribute: same in every region
-        return found.bucket_region if found else None
+        return store.buckets.get(name)  # a cross-region attribute: same in every region
     return None
+
+
+def bucket_region(name: str) -> str | None:
+    found = bucket(name)
+    return found.bucket_region if found else None
