@@ -34,11 +34,12 @@ from localstack.http import Request, Response, route
 from rolo.request import get_raw_path
 
 from sandbox import cloudfront_signing as signing
+from sandbox.cloudfront import behavior_for, oai_id, restricted, s3_bucket_of
 from sandbox.plugins.journal import store as journal
 
 from . import edge_cache, origin
 from .models import GLOBAL_REGION, Distribution, find_alias, find_distribution, store_for
-from .provider import OAI_PREFIX, cache_behaviors, distribution_arn, s3_bucket_of, MANAGED_CACHE_POLICIES
+from .provider import MANAGED_CACHE_POLICIES, distribution_arn
 
 PATH_PREFIX = "/_awslab/cloudfront/"
 HOP = "cloudfront-edge"
@@ -148,20 +149,6 @@ class EdgeRoutes:
 
 # ---- serving ------------------------------------------------------------------------------
 
-def _path_pattern(pattern: str) -> re.Pattern:
-    if not pattern.startswith("/"):
-        pattern = "/" + pattern
-    return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern), re.DOTALL)
-
-
-def behavior_for(config: dict, path: str) -> dict:
-    for behavior in cache_behaviors(config):
-        pattern = behavior.get("PathPattern")
-        if pattern is None or _path_pattern(pattern).fullmatch(path):
-            return behavior
-    return config["DefaultCacheBehavior"]
-
-
 def _trusted_key_pem(account_id: str, behavior: dict):
     store = store_for(account_id)
     group_ids = (behavior.get("TrustedKeyGroups") or {}).get("Items") or []
@@ -175,11 +162,6 @@ def _trusted_key_pem(account_id: str, behavior: dict):
         return None
 
     return lookup
-
-
-def _restricted(behavior: dict) -> bool:
-    return bool((behavior.get("TrustedKeyGroups") or {}).get("Enabled")
-                or (behavior.get("TrustedSigners") or {}).get("Enabled"))
 
 
 def _ttls(behavior: dict) -> tuple[int, int, int]:
@@ -213,11 +195,9 @@ def _forwards_query(behavior: dict) -> bool:
 
 def _caller(account_id: str, dist: Distribution, origin_config: dict) -> origin.Caller:
     store = store_for(account_id)
-    oai = ((origin_config.get("S3OriginConfig") or {}).get("OriginAccessIdentity") or "")
-    if oai.startswith(OAI_PREFIX):
-        identity = store.origin_access_identities.get(oai[len(OAI_PREFIX):])
-        if identity is not None:
-            return origin.oai_caller(identity.id, identity.canonical_user_id)
+    identity = store.origin_access_identities.get(oai_id(origin_config.get("S3OriginConfig")) or "")
+    if identity is not None:
+        return origin.oai_caller(identity.id, identity.canonical_user_id)
     oac = store.origin_access_controls.get(origin_config.get("OriginAccessControlId") or "")
     if oac is not None and oac.config.get("SigningBehavior") in ("always", "no-override"):
         return origin.oac_caller(distribution_arn(account_id, dist.id), account_id)
@@ -239,7 +219,7 @@ def serve(request: Request, account_id: str, dist: Distribution, host: str, raw_
         return _error_page(403, _METHOD_NOT_ALLOWED, request_id)
 
     query, signing_params = signing.split_query(request.query_string.decode("latin-1"))
-    if _restricted(behavior):
+    if restricted(behavior):
         suffix = f"{path}?{query}" if query else path
         try:
             key_pair_id = signing.verify(

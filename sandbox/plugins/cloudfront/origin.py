@@ -27,13 +27,13 @@ from localstack.services.plugins import SERVICE_PLUGINS
 from localstack.services.s3.models import S3DeleteMarker
 
 from sandbox import iam_policy
+from sandbox.cloudfront import OAI_PRINCIPAL
 
 from .. import localstack_state
 
 LOG = logging.getLogger(__name__)
 
 ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
-OAI_USER = "arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity {}"
 # Object metadata S3 returns as headers (and CloudFront passes on to the viewer).
 _METADATA_HEADERS = {
     "ContentType": "Content-Type", "CacheControl": "Cache-Control", "ContentEncoding": "Content-Encoding",
@@ -66,7 +66,7 @@ class OriginResponse:
 
 
 def oai_caller(oai_id: str, canonical_user_id: str) -> Caller:
-    return Caller("oai", {"AWS": OAI_USER.format(oai_id), "CanonicalUser": canonical_user_id},
+    return Caller("oai", {"AWS": OAI_PRINCIPAL.format(oai_id), "CanonicalUser": canonical_user_id},
                   canonical_user_id, {"aws:SecureTransport": "true"})
 
 

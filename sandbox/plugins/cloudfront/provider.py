@@ -32,6 +32,8 @@ from localstack.aws.skeleton import DispatchTable
 from localstack.aws.spec import load_service
 from localstack.state import StateVisitor
 
+from sandbox.cloudfront import OAI_PREFIX, S3_WEBSITE_DOMAIN, cache_behaviors, s3_bucket_of
+
 from . import edge_cache
 from .models import (
     Distribution,
@@ -46,7 +48,6 @@ from .models import (
 )
 
 API = "https://cloudfront.amazonaws.com/2020-05-31"
-OAI_PREFIX = "origin-access-identity/cloudfront/"
 
 # CloudFront quotas (Developer Guide, "Quotas"): public keys and key groups per account, keys per group.
 MAX_PUBLIC_KEYS = 10
@@ -67,14 +68,6 @@ ALLOWED_METHOD_SETS = [
     {"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"},
 ]
 
-# S3 origin domain names: bucket.s3.amazonaws.com, bucket.s3.<region>.amazonaws.com,
-# bucket.s3-<region>.amazonaws.com (legacy), and LocalStack's bucket.s3.localhost.localstack.cloud.
-S3_DOMAIN = re.compile(
-    r"^(?P<bucket>[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9])\.s3(?:[.-](?P<region>[a-z0-9-]+))?"
-    r"\.(?:amazonaws\.com|localhost\.localstack\.cloud(?::\d+)?)$"
-)
-S3_WEBSITE_DOMAIN = re.compile(r"\.s3-website[.-][a-z0-9-]+\.amazonaws\.com$")
-
 # Writes are read-check-write sequences (ETags, names, CallerReferences): one at a time.
 _write_lock = threading.RLock()
 
@@ -90,12 +83,6 @@ def error(code: str, message: str | None = None) -> CommonServiceException:
     if message is None:
         message = re.sub(r"<[^>]+>", "", shape.documentation or code).strip()
     return CommonServiceException(code, message, status_code=status, sender_fault=True)
-
-
-def s3_bucket_of(domain: str) -> str | None:
-    """The bucket an S3 origin domain name points to (None for other domains)."""
-    match = S3_DOMAIN.match(domain.lower())
-    return match.group("bucket") if match else None
 
 
 # ---- generic request checks ---------------------------------------------------------------
@@ -692,11 +679,6 @@ def _cache_policy(policy_id: str) -> dict:
                     "HeadersConfig": {"HeaderBehavior": "none"},
                     "CookiesConfig": {"CookieBehavior": "none"},
                     "QueryStringsConfig": {"QueryStringBehavior": "none"}}}}
-
-
-def cache_behaviors(config: dict) -> list[dict]:
-    """The ordered cache behaviors, then the default one (which has no PathPattern)."""
-    return list((config.get("CacheBehaviors") or {}).get("Items") or []) + [config["DefaultCacheBehavior"]]
 
 
 def _trusted_key_groups(config: dict) -> list[str]:

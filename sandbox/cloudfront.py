@@ -1,0 +1,62 @@
+"""CloudFront facts shared by the emulator's CloudFront plugin and the grader (pure Python, no
+LocalStack imports): S3 origin domain names, the OAI principal, cache behavior matching."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+OAI_PREFIX = "origin-access-identity/cloudfront/"
+# The IAM principal of an origin access identity in bucket policies (CloudFront Developer Guide,
+# "Restricting access to an Amazon S3 origin", legacy OAI section).
+OAI_PRINCIPAL = "arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity {}"
+
+# S3 REST endpoints as origin domain names: bucket.s3.amazonaws.com, bucket.s3.<region>.amazonaws.com,
+# bucket.s3-<region>.amazonaws.com (legacy), and LocalStack's bucket.s3.localhost.localstack.cloud.
+# Website endpoints (bucket.s3-website-<region>...) are custom origins, not S3 origins.
+_S3_DOMAIN = re.compile(
+    r"^(?P<bucket>[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9])\.s3(?:[.-](?P<region>(?!website)[a-z0-9-]+))?"
+    r"\.(?:amazonaws\.com|localhost\.localstack\.cloud(?::\d+)?)$"
+)
+S3_WEBSITE_DOMAIN = re.compile(r"\.s3-website[.-][a-z0-9-]+\.amazonaws\.com$")
+
+
+def s3_bucket_of(domain: str) -> str | None:
+    """The bucket an S3 origin domain name points to (None for any other domain)."""
+    match = _S3_DOMAIN.match((domain or "").lower())
+    return match.group("bucket") if match else None
+
+
+def oai_id(s3_origin_config: dict | None) -> str | None:
+    """The OAI id of an origin's S3OriginConfig ("origin-access-identity/cloudfront/E...")."""
+    value = (s3_origin_config or {}).get("OriginAccessIdentity") or ""
+    return value[len(OAI_PREFIX):] if value.startswith(OAI_PREFIX) else None
+
+
+def cache_behaviors(config: dict) -> list[dict]:
+    """The ordered cache behaviors, then the default one (which has no PathPattern)."""
+    return list((config.get("CacheBehaviors") or {}).get("Items") or []) + [config["DefaultCacheBehavior"]]
+
+
+@lru_cache(maxsize=256)
+def _path_pattern(pattern: str) -> re.Pattern:
+    # Path patterns: * any characters, ? one character, case-sensitive, leading / optional
+    # (Developer Guide, "Cache behavior settings", Path pattern).
+    if not pattern.startswith("/"):
+        pattern = "/" + pattern
+    return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern), re.DOTALL)
+
+
+def behavior_for(config: dict, path: str) -> dict:
+    """The cache behavior CloudFront applies to a request path ("/hane.jpg")."""
+    for behavior in cache_behaviors(config):
+        pattern = behavior.get("PathPattern")
+        if pattern is None or _path_pattern(pattern).fullmatch(path):
+            return behavior
+    return config["DefaultCacheBehavior"]
+
+
+def restricted(behavior: dict) -> bool:
+    """Does the behavior require signed URLs or signed cookies (Restrict viewer access)?"""
+    return bool((behavior.get("TrustedKeyGroups") or {}).get("Enabled")
+                or (behavior.get("TrustedSigners") or {}).get("Enabled"))
