@@ -60,3 +60,48 @@ def restricted(behavior: dict) -> bool:
     """Does the behavior require signed URLs or signed cookies (Restrict viewer access)?"""
     return bool((behavior.get("TrustedKeyGroups") or {}).get("Enabled")
                 or (behavior.get("TrustedSigners") or {}).get("Enabled"))
+
+
+# ---- S3's answer to a read through CloudFront ---------------------------------------------
+
+ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
+
+
+def _acl_grants(acl: dict | None, permission: str, canonical_user_id: str | None, ignore_public: bool) -> bool:
+    for grant in (acl or {}).get("Grants") or []:
+        if grant.get("Permission") not in (permission, "FULL_CONTROL"):
+            continue
+        grantee = grant.get("Grantee") or {}
+        if grantee.get("URI") == ALL_USERS and not ignore_public:
+            return True
+        if canonical_user_id and grantee.get("ID") == canonical_user_id:
+            return True
+    return False
+
+
+def s3_allows(policy: str | dict | None, acl: dict | None, *, object_ownership: str | None,
+              public_access_block: dict | None, principal: dict | None, canonical_user_id: str | None,
+              context: dict, action: str, resource: str) -> tuple[bool, str]:
+    """(allowed, why): does S3 let this caller (principal None: anonymous) do `action` on `resource`?
+    Bucket policy first (an explicit Deny wins, evaluated by sandbox/iam_policy.py), then READ
+    grants of the ACL unless ACLs are disabled (ObjectOwnership BucketOwnerEnforced) or public ACLs
+    are ignored (IgnorePublicAcls); RestrictPublicBuckets stops anonymous access through a public
+    policy (Amazon S3 User Guide, "Blocking public access to your Amazon S3 storage"). Raises
+    iam_policy.PolicyError for a policy that is not valid."""
+    from sandbox import iam_policy
+
+    block = public_access_block or {}
+    if policy:
+        decision = iam_policy.evaluate(policy, iam_policy.Request(
+            action=action, resource=resource, principal=principal, context=context))
+        sid = (decision.statement or {}).get("Sid", "-")
+        if decision.effect == iam_policy.DENY:
+            return False, f"statement {sid} of the bucket policy denies {action}"
+        if decision.allowed:
+            if principal is None and block.get("RestrictPublicBuckets"):
+                return False, "RestrictPublicBuckets blocks public access to the bucket"
+            return True, f"statement {sid} of the bucket policy allows {action}"
+    if object_ownership != "BucketOwnerEnforced" and _acl_grants(
+            acl, "READ", canonical_user_id, bool(block.get("IgnorePublicAcls"))):
+        return True, f"an ACL grants READ ({action})"
+    return False, f"neither the bucket policy nor an ACL allows {action}"

@@ -28,7 +28,9 @@ def awslab_cloudfront_edge():
 
     from .. import ACCOUNT_RESET_HOOKS, LOADED
     from . import edge, edge_cache, models
+    from .router_fix import fix_fixed_query_arguments
 
+    fix_fixed_query_arguments()
     preprocess_request.append(edge.serve_host_header)
     ROUTER.add(edge.EdgeRoutes())
 

@@ -208,7 +208,7 @@ def serve(request: Request, account_id: str, dist: Distribution, host: str, raw_
           request_id: str) -> Response:
     config = dist.config
     method = request.method
-    note = {"distribution": dist.id, "method": method, "path": raw_path or "/"}
+    note = {"distribution": dist.id, "method": method, "path": raw_path or "/", "request_id": request_id}
     if not config.get("Enabled"):
         journal.record(account_id, GLOBAL_REGION, HOP, status=403, reason="the distribution is disabled", **note)
         return _error_page(403, _BAD_REQUEST, request_id)

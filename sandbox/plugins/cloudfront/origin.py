@@ -27,13 +27,12 @@ from localstack.services.plugins import SERVICE_PLUGINS
 from localstack.services.s3.models import S3DeleteMarker
 
 from sandbox import iam_policy
-from sandbox.cloudfront import OAI_PRINCIPAL
+from sandbox.cloudfront import OAI_PRINCIPAL, s3_allows
 
 from .. import localstack_state
 
 LOG = logging.getLogger(__name__)
 
-ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
 # Object metadata S3 returns as headers (and CloudFront passes on to the viewer).
 _METADATA_HEADERS = {
     "ContentType": "Content-Type", "CacheControl": "Cache-Control", "ContentEncoding": "Content-Encoding",
@@ -88,38 +87,16 @@ def s3_error(status: int, code: str, message: str, **extra: str) -> OriginRespon
                           reason=f"S3 answered {status} {code}")
 
 
-def _acl_grants(acl: dict | None, caller: Caller, permission: str, ignore_public: bool) -> bool:
-    for grant in (acl or {}).get("Grants") or []:
-        if grant.get("Permission") not in (permission, "FULL_CONTROL"):
-            continue
-        grantee = grant.get("Grantee") or {}
-        if grantee.get("URI") == ALL_USERS and not ignore_public:
-            return True
-        if caller.canonical_user_id and grantee.get("ID") == caller.canonical_user_id:
-            return True
-    return False
-
-
 def _allowed(bucket, caller: Caller, action: str, resource: str, acl: dict | None) -> tuple[bool, str]:
     """(allowed, why) for one S3 action, as S3 decides it for this caller."""
-    block = bucket.public_access_block or {}
-    if bucket.policy:
-        request = iam_policy.Request(action=action, resource=resource, principal=caller.principal,
-                                     context=caller.context)
-        try:
-            decision = iam_policy.evaluate(bucket.policy, request)
-        except iam_policy.PolicyError as exc:
-            return False, f"the bucket policy is not valid: {exc}"
-        if decision.effect == iam_policy.DENY:
-            return False, f"statement {decision.statement.get('Sid', '-')} of the bucket policy denies {action}"
-        if decision.allowed:
-            if caller.kind == "anonymous" and block.get("RestrictPublicBuckets"):
-                return False, "RestrictPublicBuckets blocks public access to the bucket"
-            return True, f"statement {decision.statement.get('Sid', '-')} of the bucket policy allows {action}"
-    acls_enabled = bucket.object_ownership != "BucketOwnerEnforced"
-    if acls_enabled and _acl_grants(acl, caller, "READ", bool(block.get("IgnorePublicAcls"))):
-        return True, f"an ACL grants READ ({action})"
-    return False, f"neither the bucket policy nor an ACL allows {action} to {caller.describe()}"
+    try:
+        allowed, why = s3_allows(
+            bucket.policy, acl, object_ownership=bucket.object_ownership,
+            public_access_block=bucket.public_access_block, principal=caller.principal,
+            canonical_user_id=caller.canonical_user_id, context=caller.context, action=action, resource=resource)
+    except iam_policy.PolicyError as exc:
+        return False, f"the bucket policy is not valid: {exc}"
+    return allowed, why if allowed else f"{why} to {caller.describe()}"
 
 
 def fetch(bucket_name: str, key: str, caller: Caller) -> OriginResponse:
@@ -134,7 +111,7 @@ def fetch(bucket_name: str, key: str, caller: Caller) -> OriginResponse:
                             s3_object.acl if s3_object is not None else None)
     if not allowed:
         response = s3_error(403, "AccessDenied", "Access Denied")
-        response.reason = f"S3 refused {caller.describe()}: {why}"
+        response.reason = f"S3 refused: {why}"
         return response
     if s3_object is None:
         may_list, _ = _allowed(bucket, caller, "s3:ListBucket", f"arn:aws:s3:::{bucket_name}", bucket.acl)
