@@ -202,5 +202,7 @@ def test_awslab_fetch(account, cli, tmp_path):
     with_cookies = cli("fetch", setup.url(), "-o", str(tmp_path / "cookie.jpg"), *args)
     assert with_cookies.returncode == 0 and (tmp_path / "cookie.jpg").read_bytes() == setup.body
     assert cli("fetch", "not-a-url").returncode == 2
+    japanese = cli("fetch", "--help", "--lang", "ja")
+    assert japanese.returncode == 0 and "署名付き" in japanese.stdout
     journal = [e for e in EmulatorClient(account.endpoint).journal(account.account_id) if e["hop"] == "cloudfront-edge"]
     assert [e["status"] for e in journal][-3:] == [200, 403, 200] and json.dumps(journal)
