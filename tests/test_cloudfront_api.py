@@ -86,6 +86,10 @@ def test_malformed_public_keys_are_refused(account, encoded):
 def test_key_group_rules(account):
     cf = account.client("cloudfront")
     keys = [new_key(cf, f"k{i}")["PublicKey"]["Id"] for i in range(6)]
+    first = cf.list_public_keys(MaxItems="4")["PublicKeyList"]
+    assert [k["Id"] for k in first["Items"]] == keys[:4] and first["NextMarker"] == keys[3]
+    rest = cf.list_public_keys(Marker=first["NextMarker"])["PublicKeyList"]
+    assert [k["Id"] for k in rest["Items"]] == keys[4:] and "NextMarker" not in rest
     with pytest.raises(ClientError) as err:
         cf.create_key_group(KeyGroupConfig={"Name": "g", "Items": ["KNOSUCHKEY0000"]})
     assert code_of(err) == "InvalidArgument"

@@ -22,7 +22,9 @@ import copy
 import re
 import threading
 import uuid
+from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Callable
 
 from botocore.model import ListShape, Shape, StructureShape
 from cryptography.hazmat.primitives import serialization
@@ -32,7 +34,7 @@ from localstack.aws.skeleton import DispatchTable
 from localstack.aws.spec import load_service
 from localstack.state import StateVisitor
 
-from sandbox.cloudfront import OAI_PREFIX, S3_WEBSITE_DOMAIN, cache_behaviors, s3_bucket_of
+from sandbox.cloudfront import OAI_PREFIX, S3_WEBSITE_DOMAIN, cache_behaviors, oai_id, s3_bucket_of
 
 from . import edge_cache
 from .models import (
@@ -123,16 +125,53 @@ def _check_if_match(resource: Resource, if_match: str | None) -> None:
         raise error("PreconditionFailed")
 
 
-def _page(items: list, marker: str | None, max_items, key) -> tuple[list, str | None]:
-    """One page of `items` (sorted), starting after `marker` (an item key)."""
-    limit = int(max_items) if max_items not in (None, "") else 100
-    start = 0
-    if marker:
-        keys = [key(i) for i in items]
-        start = keys.index(marker) + 1 if marker in keys else len(items)
+def _listing(items: list, request: dict, summary, with_marker: bool) -> dict:
+    """One page of a List* answer: `items` (oldest first) after the `Marker` item id, `MaxItems` of
+    them. Some lists echo Marker and IsTruncated, others only NextMarker (API reference)."""
+    limit = int(request.get("MaxItems") or 100)
+    marker = request.get("Marker") or ""
+    ids = [i.id for i in items]
+    start = ids.index(marker) + 1 if marker in ids else (len(items) if marker else 0)
     page = items[start:start + limit]
-    more = start + limit < len(items)
-    return page, (key(page[-1]) if more and page else None)
+    listing = {"MaxItems": limit, "Quantity": len(page), "Items": [summary(i) for i in page]}
+    truncated = start + limit < len(items)
+    if with_marker:
+        listing.update(Marker=marker, IsTruncated=truncated)
+    if truncated and page:
+        listing["NextMarker"] = page[-1].id
+    return listing
+
+
+@dataclass(frozen=True)
+class Kind:
+    """How the API names one kind of resource: its store attribute, result shape, config member,
+    URL path and errors."""
+    store: str
+    shape: str
+    config: str
+    path: str
+    missing: str
+    in_use: str = ""
+    exists: str = ""
+    listing: str = ""
+    view: Callable[[Resource], dict] = field(default=lambda r: {})
+
+
+PUBLIC_KEY = Kind("public_keys", "PublicKey", "PublicKeyConfig", "public-key", "NoSuchPublicKey", "PublicKeyInUse",
+                  "PublicKeyAlreadyExists", "PublicKeyList",
+                  lambda k: {"Id": k.id, "CreatedTime": k.created, "PublicKeyConfig": k.config})
+KEY_GROUP = Kind("key_groups", "KeyGroup", "KeyGroupConfig", "key-group", "NoSuchResource", "ResourceInUse",
+                 "KeyGroupAlreadyExists", "KeyGroupList",
+                 lambda g: {"Id": g.id, "LastModifiedTime": g.modified, "KeyGroupConfig": g.config})
+OAI = Kind("origin_access_identities", "CloudFrontOriginAccessIdentity", "CloudFrontOriginAccessIdentityConfig",
+           "origin-access-identity/cloudfront", "NoSuchCloudFrontOriginAccessIdentity",
+           "CloudFrontOriginAccessIdentityInUse", "CloudFrontOriginAccessIdentityAlreadyExists",
+           "CloudFrontOriginAccessIdentityList",
+           lambda o: {"Id": o.id, "S3CanonicalUserId": o.canonical_user_id,
+                      "CloudFrontOriginAccessIdentityConfig": o.config})
+OAC = Kind("origin_access_controls", "OriginAccessControl", "OriginAccessControlConfig", "origin-access-control",
+           "NoSuchOriginAccessControl", "OriginAccessControlInUse", "OriginAccessControlAlreadyExists",
+           "OriginAccessControlList", lambda o: {"Id": o.id, "OriginAccessControlConfig": o.config})
 
 
 # ---- the provider -------------------------------------------------------------------------
@@ -152,82 +191,99 @@ class CloudFrontProvider:
                 table[operation] = _dispatcher(operation, method)
         return table
 
+    # ---- what all resources share: get, config, update, delete, list ----------------------
+
+    def _get(self, kind: "Kind", context: RequestContext, resource_id: str) -> Resource:
+        found = getattr(store_for(context.account_id), kind.store).get(resource_id)
+        if found is None:
+            raise error(kind.missing)
+        return found
+
+    def _result(self, kind: "Kind", resource: Resource, created: bool = False) -> dict:
+        result = {kind.shape: kind.view(resource), "ETag": resource.etag}
+        if created:
+            result["Location"] = f"{API}/{kind.path}/{resource.id}"
+        return result
+
+    def _config(self, kind: "Kind", context: RequestContext, request: dict) -> dict:
+        found = self._get(kind, context, request["Id"])
+        return {kind.config: found.config, "ETag": found.etag}
+
+    def _update(self, kind: "Kind", context: RequestContext, request: dict, check) -> dict:
+        """If-Match, then `check(resource, new config)` (raises what AWS refuses), then the change."""
+        config = request[kind.config]
+        with _write_lock:
+            found = self._get(kind, context, request["Id"])
+            _check_if_match(found, request.get("IfMatch"))
+            check(found, config)
+            found.touch(config)
+        return self._result(kind, found)
+
+    def _delete(self, kind: "Kind", context: RequestContext, request: dict, in_use) -> dict:
+        """If-Match, then refuse with `kind.in_use` while `in_use(store, resource)`."""
+        store = store_for(context.account_id)
+        with _write_lock:
+            found = self._get(kind, context, request["Id"])
+            _check_if_match(found, request.get("IfMatch"))
+            if in_use(store, found):
+                raise error(kind.in_use)
+            getattr(store, kind.store).pop(found.id, None)
+        return {}
+
+    def _list(self, kind: "Kind", context: RequestContext, request: dict, summary, with_marker: bool) -> dict:
+        items = sorted(getattr(store_for(context.account_id), kind.store).values(), key=lambda r: r.created)
+        return {kind.listing: _listing(items, request, summary, with_marker)}
+
+    def _same_caller_reference(self, kind: "Kind", context: RequestContext, config: dict) -> Resource | None:
+        """CallerReference makes a create idempotent: the same config returns the resource made
+        before, another config is `kind.exists`."""
+        for found in getattr(store_for(context.account_id), kind.store).values():
+            if found.config["CallerReference"] == config["CallerReference"]:
+                if found.config == config:
+                    return found
+                raise error(kind.exists)
+        return None
+
     # ---- public keys ----------------------------------------------------------------------
 
     def create_public_key(self, context: RequestContext, request: dict) -> dict:
         config = request["PublicKeyConfig"]
         store = store_for(context.account_id)
         with _write_lock:
-            for key in store.public_keys.values():
-                if key.config["CallerReference"] == config["CallerReference"]:
-                    if key.config == config:
-                        return self._public_key_result(key, created=True)
+            key = self._same_caller_reference(PUBLIC_KEY, context, config)
+            if key is None:
+                if any(k.config["Name"] == config["Name"] for k in store.public_keys.values()):
                     raise error("PublicKeyAlreadyExists")
-                if key.config["Name"] == config["Name"]:
-                    raise error("PublicKeyAlreadyExists")
-            if len(store.public_keys) >= MAX_PUBLIC_KEYS:
-                # The text CloudFront answers (quoted in hashicorp/terraform-provider-aws#36663).
-                raise error("TooManyPublicKeys", "Processing your request will cause you to exceed "
-                            "the maximum number of CloudFront public keys allowed.")
-            validate_public_key(config["EncodedKey"])
-            key = Resource(id=new_id("K"), config=config)
-            store.public_keys[key.id] = key
-        return self._public_key_result(key, created=True)
-
-    def _public_key_result(self, key: Resource, created: bool = False) -> dict:
-        result = {"PublicKey": {"Id": key.id, "CreatedTime": key.created, "PublicKeyConfig": key.config},
-                  "ETag": key.etag}
-        if created:
-            result["Location"] = f"{API}/public-key/{key.id}"
-        return result
-
-    def _public_key(self, context: RequestContext, key_id: str) -> Resource:
-        key = store_for(context.account_id).public_keys.get(key_id)
-        if key is None:
-            raise error("NoSuchPublicKey")
-        return key
+                if len(store.public_keys) >= MAX_PUBLIC_KEYS:
+                    # The text CloudFront answers (quoted in hashicorp/terraform-provider-aws#36663).
+                    raise error("TooManyPublicKeys", "Processing your request will cause you to exceed "
+                                "the maximum number of CloudFront public keys allowed.")
+                validate_public_key(config["EncodedKey"])
+                key = Resource(id=new_id("K"), config=config)
+                store.public_keys[key.id] = key
+        return self._result(PUBLIC_KEY, key, created=True)
 
     def get_public_key(self, context: RequestContext, request: dict) -> dict:
-        return self._public_key_result(self._public_key(context, request["Id"]))
+        return self._result(PUBLIC_KEY, self._get(PUBLIC_KEY, context, request["Id"]))
 
     def get_public_key_config(self, context: RequestContext, request: dict) -> dict:
-        key = self._public_key(context, request["Id"])
-        return {"PublicKeyConfig": key.config, "ETag": key.etag}
+        return self._config(PUBLIC_KEY, context, request)
 
     def update_public_key(self, context: RequestContext, request: dict) -> dict:
-        config = request["PublicKeyConfig"]
-        with _write_lock:
-            key = self._public_key(context, request["Id"])
-            _check_if_match(key, request.get("IfMatch"))
+        def check(key: Resource, config: dict) -> None:
             if any(config.get(f) != key.config.get(f) for f in ("EncodedKey", "CallerReference", "Name")):
                 # Only the comment of a public key can change (API reference, UpdatePublicKey).
                 raise error("CannotChangeImmutablePublicKeyFields")
-            key.touch(config)
-        return {"PublicKey": self._public_key_result(key)["PublicKey"], "ETag": key.etag}
+        return self._update(PUBLIC_KEY, context, request, check)
 
     def delete_public_key(self, context: RequestContext, request: dict) -> dict:
-        store = store_for(context.account_id)
-        with _write_lock:
-            key = self._public_key(context, request["Id"])
-            _check_if_match(key, request.get("IfMatch"))
-            if any(key.id in group.config.get("Items", []) for group in store.key_groups.values()):
-                raise error("PublicKeyInUse")
-            store.public_keys.pop(key.id, None)
-        return {}
+        return self._delete(PUBLIC_KEY, context, request, lambda store, key: any(
+            key.id in group.config.get("Items", []) for group in store.key_groups.values()))
 
     def list_public_keys(self, context: RequestContext, request: dict) -> dict:
-        keys = sorted(store_for(context.account_id).public_keys.values(), key=lambda k: k.created)
-        page, next_marker = _page(keys, request.get("Marker"), request.get("MaxItems"), lambda k: k.id)
-        listing = {
-            "MaxItems": int(request.get("MaxItems") or 100),
-            "Quantity": len(page),
-            "Items": [{"Id": k.id, "Name": k.config["Name"], "CreatedTime": k.created,
-                       "EncodedKey": k.config["EncodedKey"], "Comment": k.config.get("Comment", "")}
-                      for k in page],
-        }
-        if next_marker:
-            listing["NextMarker"] = next_marker
-        return {"PublicKeyList": listing}
+        return self._list(PUBLIC_KEY, context, request, lambda k: {
+            "Id": k.id, "Name": k.config["Name"], "CreatedTime": k.created,
+            "EncodedKey": k.config["EncodedKey"], "Comment": k.config.get("Comment", "")}, with_marker=False)
 
     # ---- key groups -----------------------------------------------------------------------
 
@@ -255,126 +311,57 @@ class CloudFrontProvider:
                 raise error("TooManyKeyGroups")
             group = Resource(id=str(uuid.uuid4()), config=config)
             store.key_groups[group.id] = group
-        result = self._key_group_result(group)
-        result["Location"] = f"{API}/key-group/{group.id}"
-        return result
-
-    def _key_group_result(self, group: Resource) -> dict:
-        return {"KeyGroup": {"Id": group.id, "LastModifiedTime": group.modified, "KeyGroupConfig": group.config},
-                "ETag": group.etag}
-
-    def _key_group(self, context: RequestContext, group_id: str) -> Resource:
-        group = store_for(context.account_id).key_groups.get(group_id)
-        if group is None:
-            raise error("NoSuchResource")
-        return group
+        return self._result(KEY_GROUP, group, created=True)
 
     def get_key_group(self, context: RequestContext, request: dict) -> dict:
-        return self._key_group_result(self._key_group(context, request["Id"]))
+        return self._result(KEY_GROUP, self._get(KEY_GROUP, context, request["Id"]))
 
     def get_key_group_config(self, context: RequestContext, request: dict) -> dict:
-        group = self._key_group(context, request["Id"])
-        return {"KeyGroupConfig": group.config, "ETag": group.etag}
+        return self._config(KEY_GROUP, context, request)
 
     def update_key_group(self, context: RequestContext, request: dict) -> dict:
-        config = request["KeyGroupConfig"]
-        with _write_lock:
-            group = self._key_group(context, request["Id"])
-            _check_if_match(group, request.get("IfMatch"))
-            self._check_key_group_config(context, config, own_id=group.id)
-            group.touch(config)
-        return self._key_group_result(group)
+        return self._update(KEY_GROUP, context, request,
+                            lambda group, config: self._check_key_group_config(context, config, own_id=group.id))
 
     def delete_key_group(self, context: RequestContext, request: dict) -> dict:
-        store = store_for(context.account_id)
-        with _write_lock:
-            group = self._key_group(context, request["Id"])
-            _check_if_match(group, request.get("IfMatch"))
-            if any(group.id in _trusted_key_groups(d.config) for d in store.distributions.values()):
-                raise error("ResourceInUse")
-            store.key_groups.pop(group.id, None)
-        return {}
+        return self._delete(KEY_GROUP, context, request, lambda store, group: any(
+            group.id in _trusted_key_groups(d.config) for d in store.distributions.values()))
 
     def list_key_groups(self, context: RequestContext, request: dict) -> dict:
-        groups = sorted(store_for(context.account_id).key_groups.values(), key=lambda g: g.created)
-        page, next_marker = _page(groups, request.get("Marker"), request.get("MaxItems"), lambda g: g.id)
-        listing = {"MaxItems": int(request.get("MaxItems") or 100), "Quantity": len(page),
-                   "Items": [{"KeyGroup": self._key_group_result(g)["KeyGroup"]} for g in page]}
-        if next_marker:
-            listing["NextMarker"] = next_marker
-        return {"KeyGroupList": listing}
+        return self._list(KEY_GROUP, context, request, lambda g: {"KeyGroup": KEY_GROUP.view(g)}, with_marker=False)
 
     # ---- origin access identities ---------------------------------------------------------
 
     def create_cloud_front_origin_access_identity(self, context: RequestContext, request: dict) -> dict:
         config = request["CloudFrontOriginAccessIdentityConfig"]
-        store = store_for(context.account_id)
         with _write_lock:
-            for oai in store.origin_access_identities.values():
-                if oai.config["CallerReference"] == config["CallerReference"]:
-                    if oai.config == config:
-                        return self._oai_result(oai, created=True)
-                    raise error("CloudFrontOriginAccessIdentityAlreadyExists")
-            oai = OriginAccessIdentity(id=new_id("E"), config=config)
-            store.origin_access_identities[oai.id] = oai
-        return self._oai_result(oai, created=True)
-
-    def _oai_result(self, oai: OriginAccessIdentity, created: bool = False) -> dict:
-        result = {"CloudFrontOriginAccessIdentity": {
-            "Id": oai.id, "S3CanonicalUserId": oai.canonical_user_id,
-            "CloudFrontOriginAccessIdentityConfig": oai.config}, "ETag": oai.etag}
-        if created:
-            result["Location"] = f"{API}/origin-access-identity/cloudfront/{oai.id}"
-        return result
-
-    def _oai(self, context: RequestContext, oai_id: str) -> OriginAccessIdentity:
-        oai = store_for(context.account_id).origin_access_identities.get(oai_id)
-        if oai is None:
-            raise error("NoSuchCloudFrontOriginAccessIdentity")
-        return oai
+            oai = self._same_caller_reference(OAI, context, config)
+            if oai is None:
+                oai = OriginAccessIdentity(id=new_id("E"), config=config)
+                store_for(context.account_id).origin_access_identities[oai.id] = oai
+        return self._result(OAI, oai, created=True)
 
     def get_cloud_front_origin_access_identity(self, context: RequestContext, request: dict) -> dict:
-        return self._oai_result(self._oai(context, request["Id"]))
+        return self._result(OAI, self._get(OAI, context, request["Id"]))
 
     def get_cloud_front_origin_access_identity_config(self, context: RequestContext, request: dict) -> dict:
-        oai = self._oai(context, request["Id"])
-        return {"CloudFrontOriginAccessIdentityConfig": oai.config, "ETag": oai.etag}
+        return self._config(OAI, context, request)
 
     def update_cloud_front_origin_access_identity(self, context: RequestContext, request: dict) -> dict:
-        config = request["CloudFrontOriginAccessIdentityConfig"]
-        with _write_lock:
-            oai = self._oai(context, request["Id"])
-            _check_if_match(oai, request.get("IfMatch"))
+        def check(oai: Resource, config: dict) -> None:
             if config["CallerReference"] != oai.config["CallerReference"]:
                 raise error("IllegalUpdate")
-            oai.touch(config)
-        return self._oai_result(oai)
+        return self._update(OAI, context, request, check)
 
     def delete_cloud_front_origin_access_identity(self, context: RequestContext, request: dict) -> dict:
-        store = store_for(context.account_id)
-        with _write_lock:
-            oai = self._oai(context, request["Id"])
-            _check_if_match(oai, request.get("IfMatch"))
-            in_use = any(
-                (o.get("S3OriginConfig") or {}).get("OriginAccessIdentity") == OAI_PREFIX + oai.id
-                for d in store.distributions.values() for o in d.config["Origins"]["Items"]
-            )
-            if in_use:
-                raise error("CloudFrontOriginAccessIdentityInUse")
-            store.origin_access_identities.pop(oai.id, None)
-        return {}
+        return self._delete(OAI, context, request, lambda store, oai: any(
+            oai_id(o.get("S3OriginConfig")) == oai.id
+            for d in store.distributions.values() for o in d.config["Origins"]["Items"]))
 
     def list_cloud_front_origin_access_identities(self, context: RequestContext, request: dict) -> dict:
-        oais = sorted(store_for(context.account_id).origin_access_identities.values(), key=lambda o: o.created)
-        marker = request.get("Marker") or ""
-        page, next_marker = _page(oais, marker, request.get("MaxItems"), lambda o: o.id)
-        listing = {"Marker": marker, "MaxItems": int(request.get("MaxItems") or 100),
-                   "IsTruncated": bool(next_marker), "Quantity": len(page),
-                   "Items": [{"Id": o.id, "S3CanonicalUserId": o.canonical_user_id,
-                              "Comment": o.config.get("Comment", "")} for o in page]}
-        if next_marker:
-            listing["NextMarker"] = next_marker
-        return {"CloudFrontOriginAccessIdentityList": listing}
+        return self._list(OAI, context, request, lambda o: {
+            "Id": o.id, "S3CanonicalUserId": o.canonical_user_id, "Comment": o.config.get("Comment", "")},
+            with_marker=True)
 
     # ---- origin access controls -----------------------------------------------------------
 
@@ -389,63 +376,32 @@ class CloudFrontProvider:
 
     def create_origin_access_control(self, context: RequestContext, request: dict) -> dict:
         config = request["OriginAccessControlConfig"]
-        store = store_for(context.account_id)
         with _write_lock:
             self._check_oac_config(context, config)
             oac = Resource(id=new_id("E"), config=config)
-            store.origin_access_controls[oac.id] = oac
-        result = self._oac_result(oac)
-        result["Location"] = f"{API}/origin-access-control/{oac.id}"
-        return result
-
-    def _oac_result(self, oac: Resource) -> dict:
-        return {"OriginAccessControl": {"Id": oac.id, "OriginAccessControlConfig": oac.config}, "ETag": oac.etag}
-
-    def _oac(self, context: RequestContext, oac_id: str) -> Resource:
-        oac = store_for(context.account_id).origin_access_controls.get(oac_id)
-        if oac is None:
-            raise error("NoSuchOriginAccessControl")
-        return oac
+            store_for(context.account_id).origin_access_controls[oac.id] = oac
+        return self._result(OAC, oac, created=True)
 
     def get_origin_access_control(self, context: RequestContext, request: dict) -> dict:
-        return self._oac_result(self._oac(context, request["Id"]))
+        return self._result(OAC, self._get(OAC, context, request["Id"]))
 
     def get_origin_access_control_config(self, context: RequestContext, request: dict) -> dict:
-        oac = self._oac(context, request["Id"])
-        return {"OriginAccessControlConfig": oac.config, "ETag": oac.etag}
+        return self._config(OAC, context, request)
 
     def update_origin_access_control(self, context: RequestContext, request: dict) -> dict:
-        config = request["OriginAccessControlConfig"]
-        with _write_lock:
-            oac = self._oac(context, request["Id"])
-            _check_if_match(oac, request.get("IfMatch"))
-            self._check_oac_config(context, config, own_id=oac.id)
-            oac.touch(config)
-        return self._oac_result(oac)
+        return self._update(OAC, context, request,
+                            lambda oac, config: self._check_oac_config(context, config, own_id=oac.id))
 
     def delete_origin_access_control(self, context: RequestContext, request: dict) -> dict:
-        store = store_for(context.account_id)
-        with _write_lock:
-            oac = self._oac(context, request["Id"])
-            _check_if_match(oac, request.get("IfMatch"))
-            if any(o.get("OriginAccessControlId") == oac.id
-                   for d in store.distributions.values() for o in d.config["Origins"]["Items"]):
-                raise error("OriginAccessControlInUse")
-            store.origin_access_controls.pop(oac.id, None)
-        return {}
+        return self._delete(OAC, context, request, lambda store, oac: any(
+            o.get("OriginAccessControlId") == oac.id
+            for d in store.distributions.values() for o in d.config["Origins"]["Items"]))
 
     def list_origin_access_controls(self, context: RequestContext, request: dict) -> dict:
-        oacs = sorted(store_for(context.account_id).origin_access_controls.values(), key=lambda o: o.created)
-        marker = request.get("Marker") or ""
-        page, next_marker = _page(oacs, marker, request.get("MaxItems"), lambda o: o.id)
-        listing = {"Marker": marker, "MaxItems": int(request.get("MaxItems") or 100),
-                   "IsTruncated": bool(next_marker), "Quantity": len(page),
-                   "Items": [{"Id": o.id, "Description": o.config.get("Description", ""), **{
-                       k: o.config[k] for k in ("Name", "SigningProtocol", "SigningBehavior",
-                                                "OriginAccessControlOriginType")}} for o in page]}
-        if next_marker:
-            listing["NextMarker"] = next_marker
-        return {"OriginAccessControlList": listing}
+        return self._list(OAC, context, request, lambda o: {
+            "Id": o.id, "Description": o.config.get("Description", ""),
+            **{k: o.config[k] for k in ("Name", "SigningProtocol", "SigningBehavior", "OriginAccessControlOriginType")}},
+            with_marker=True)
 
     # ---- distributions --------------------------------------------------------------------
 
@@ -537,22 +493,15 @@ class CloudFrontProvider:
 
     def list_distributions(self, context: RequestContext, request: dict) -> dict:
         dists = sorted(store_for(context.account_id).distributions.values(), key=lambda d: d.created)
-        marker = request.get("Marker") or ""
-        page, next_marker = _page(dists, marker, request.get("MaxItems"), lambda d: d.id)
         summary_members = service_model().shape_for("DistributionSummary").members
-        items = []
-        for dist in page:
+
+        def summary(dist: Distribution) -> dict:
             view = self._distribution_view(context, dist)
-            summary = {k: v for k, v in dist.config.items() if k in summary_members}
-            summary.update({k: view[k] for k in ("Id", "ARN", "Status", "LastModifiedTime", "DomainName")})
-            summary["ETag"] = dist.etag
-            summary.setdefault("AliasICPRecordals", [])
-            items.append(summary)
-        listing = {"Marker": marker, "MaxItems": int(request.get("MaxItems") or 100),
-                   "IsTruncated": bool(next_marker), "Quantity": len(items), "Items": items}
-        if next_marker:
-            listing["NextMarker"] = next_marker
-        return {"DistributionList": listing}
+            found = {k: v for k, v in dist.config.items() if k in summary_members}
+            found.update({k: view[k] for k in ("Id", "ARN", "Status", "LastModifiedTime", "DomainName")})
+            return {**found, "ETag": dist.etag, "AliasICPRecordals": []}
+
+        return {"DistributionList": _listing(dists, request, summary, with_marker=True)}
 
     # ---- invalidations --------------------------------------------------------------------
 
@@ -588,14 +537,8 @@ class CloudFrontProvider:
     def list_invalidations(self, context: RequestContext, request: dict) -> dict:
         dist = self._distribution(context, request["DistributionId"])
         invalidations = sorted(dist.invalidations.values(), key=lambda i: i.created, reverse=True)
-        marker = request.get("Marker") or ""
-        page, next_marker = _page(invalidations, marker, request.get("MaxItems"), lambda i: i.id)
-        listing = {"Marker": marker, "MaxItems": int(request.get("MaxItems") or 100),
-                   "IsTruncated": bool(next_marker), "Quantity": len(page),
-                   "Items": [{"Id": i.id, "CreateTime": i.created, "Status": i.status} for i in page]}
-        if next_marker:
-            listing["NextMarker"] = next_marker
-        return {"InvalidationList": listing}
+        return {"InvalidationList": _listing(invalidations, request, lambda i: {
+            "Id": i.id, "CreateTime": i.created, "Status": i.status}, with_marker=True)}
 
     # ---- tags -----------------------------------------------------------------------------
 
