@@ -13,6 +13,8 @@ from cryptography.hazmat.primitives import serialization
 
 from grader import engine
 from grader import scenario as scenarios
+from sandbox.cliutil import grade_inputs
+from sandbox.errors import AwslabError
 
 from .cloudfront_setup import build, rsa_key
 
@@ -101,7 +103,12 @@ def test_private_key_is_handed_over_as_a_file(account, learner, tmp_path, cli):
     out = cli("grade", SC.id, "--account", account.account_id, "--input", f"private_key={key_file}",
               "--format", "json", cwd=tmp_path)
     assert out.returncode == 0, out.stdout + out.stderr
-    assert cli("grade", SC.id, "--account", account.account_id, "--input", "private_key").returncode == 2
+
+
+def test_grade_inputs_are_name_value_pairs():
+    assert grade_inputs(("private_key=a=b.pem", "x=")) == {"private_key": "a=b.pem", "x": ""}
+    with pytest.raises(AwslabError, match="private_key"):
+        grade_inputs(("private_key",))
 
 
 def test_stale_edge_copy_is_explained(account, learner, tmp_path):
