@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from sandbox import iam_policy
+
 OAI_PREFIX = "origin-access-identity/cloudfront/"
 # The IAM principal of an origin access identity in bucket policies (CloudFront Developer Guide,
 # "Restricting access to an Amazon S3 origin", legacy OAI section).
@@ -88,8 +90,6 @@ def s3_allows(policy: str | dict | None, acl: dict | None, *, object_ownership: 
     are ignored (IgnorePublicAcls); RestrictPublicBuckets stops anonymous access through a public
     policy (Amazon S3 User Guide, "Blocking public access to your Amazon S3 storage"). Raises
     iam_policy.PolicyError for a policy that is not valid."""
-    from sandbox import iam_policy
-
     block = public_access_block or {}
     if policy:
         decision = iam_policy.evaluate(policy, iam_policy.Request(

@@ -156,6 +156,7 @@ def test_ranges_conditional_requests_and_head(account, edge):
     assert beyond.status_code == 416 and beyond.headers["Content-Range"] == f"bytes */{size}"
     etag = edge.edge(url).headers["ETag"]
     assert edge.edge(url, headers={"If-None-Match": etag}).status_code == 304
+    assert edge.edge(url, method="HEAD", headers={"If-None-Match": etag}).status_code == 304
     head = edge.edge(url, method="HEAD")
     assert head.status_code == 200 and head.content == b"" and head.headers["Content-Length"] == str(size)
 

@@ -214,7 +214,8 @@ def serve(request: Request, account_id: str, dist: Distribution, host: str, raw_
         return _error_page(403, _BAD_REQUEST, request_id)
     path = raw_path or "/"
     behavior = behavior_for(config, unquote(path))
-    if method not in (behavior["AllowedMethods"].get("Items") or ["GET", "HEAD"]) or method not in ("GET", "HEAD"):
+    allowed = behavior["AllowedMethods"].get("Items") or ["GET", "HEAD"]
+    if method not in allowed or method not in ("GET", "HEAD"):  # writes through CloudFront are not emulated
         journal.record(account_id, GLOBAL_REGION, HOP, status=403, reason=f"method {method} not allowed", **note)
         return _error_page(403, _METHOD_NOT_ALLOWED, request_id)
 
@@ -266,7 +267,7 @@ def serve(request: Request, account_id: str, dist: Distribution, host: str, raw_
         headers["Age"] = str(int(time.monotonic() - entry.stored))
     journal.record(account_id, GLOBAL_REGION, HOP, status=status, x_cache=x_cache.split()[0], **note)
     response = Response(b"" if method == "HEAD" else body, status=status, headers=headers)
-    if method == "HEAD":
+    if method == "HEAD" and "Content-Length" in headers:  # the size of what GET would return
         response.headers["Content-Length"] = headers["Content-Length"]
     return response
 
