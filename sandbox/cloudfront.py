@@ -1,9 +1,11 @@
 """CloudFront facts shared by the emulator's CloudFront plugin and the grader (pure Python, no
-LocalStack imports): S3 origin domain names, the OAI principal, cache behavior matching."""
+LocalStack imports): S3 origin domain names, the OAI principal, cache behavior matching, and S3's
+access decision for a read through CloudFront (bucket policy, ACLs, Block Public Access)."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 from sandbox import iam_policy
@@ -81,27 +83,49 @@ def _acl_grants(acl: dict | None, permission: str, canonical_user_id: str | None
     return False
 
 
+@dataclass(frozen=True)
+class S3Decision:
+    """S3's answer to one caller for one action, and what decided it: "policy-allow" or
+    "policy-deny" (statement `sid` of the bucket policy), "restrict-public-buckets", "acl", or "none"
+    (nothing allows it)."""
+    allowed: bool
+    basis: str
+    action: str
+    sid: str = "-"
+
+    def __str__(self) -> str:
+        return {
+            "policy-allow": f"statement {self.sid} of the bucket policy allows {self.action}",
+            "policy-deny": f"statement {self.sid} of the bucket policy denies {self.action}",
+            "restrict-public-buckets": "RestrictPublicBuckets blocks public access to the bucket",
+            "acl": f"an ACL grants READ ({self.action})",
+        }.get(self.basis, f"neither the bucket policy nor an ACL allows {self.action}")
+
+
 def s3_allows(policy: str | dict | None, acl: dict | None, *, object_ownership: str | None,
               public_access_block: dict | None, principal: dict | None, canonical_user_id: str | None,
-              context: dict, action: str, resource: str) -> tuple[bool, str]:
-    """(allowed, why): does S3 let this caller (principal None: anonymous) do `action` on `resource`?
-    Bucket policy first (an explicit Deny wins, evaluated by sandbox/iam_policy.py), then READ
-    grants of the ACL unless ACLs are disabled (ObjectOwnership BucketOwnerEnforced) or public ACLs
-    are ignored (IgnorePublicAcls); RestrictPublicBuckets stops anonymous access through a public
-    policy (Amazon S3 User Guide, "Blocking public access to your Amazon S3 storage"). Raises
+              context: dict, action: str, resource: str) -> S3Decision:
+    """Does S3 let this caller (principal None: anonymous) do `action` on `resource`? Bucket policy
+    first (an explicit Deny wins, evaluated by sandbox/iam_policy.py), then READ grants of the ACL
+    unless ACLs are disabled (ObjectOwnership BucketOwnerEnforced) or public ACLs are ignored
+    (IgnorePublicAcls); RestrictPublicBuckets stops anonymous access through a public policy
+    (Amazon S3 User Guide, "Blocking public access to your Amazon S3 storage"). An OAI may be named
+    by its ARN or by its S3 canonical user id ({"CanonicalUser": ...}): both are tried. Raises
     iam_policy.PolicyError for a policy that is not valid."""
     block = public_access_block or {}
     if policy:
-        decision = iam_policy.evaluate(policy, iam_policy.Request(
-            action=action, resource=resource, principal=principal, context=context))
-        sid = (decision.statement or {}).get("Sid", "-")
-        if decision.effect == iam_policy.DENY:
-            return False, f"statement {sid} of the bucket policy denies {action}"
-        if decision.allowed:
+        names = [principal] + ([{"CanonicalUser": canonical_user_id}] if canonical_user_id else [])
+        decisions = [iam_policy.evaluate(policy, iam_policy.Request(
+            action=action, resource=resource, principal=name, context=context)) for name in names]
+        denied = next((d for d in decisions if d.effect == iam_policy.DENY), None)
+        if denied is not None:
+            return S3Decision(False, "policy-deny", action, (denied.statement or {}).get("Sid", "-"))
+        allowed = next((d for d in decisions if d.allowed), None)
+        if allowed is not None:
             if principal is None and block.get("RestrictPublicBuckets"):
-                return False, "RestrictPublicBuckets blocks public access to the bucket"
-            return True, f"statement {sid} of the bucket policy allows {action}"
+                return S3Decision(False, "restrict-public-buckets", action)
+            return S3Decision(True, "policy-allow", action, (allowed.statement or {}).get("Sid", "-"))
     if object_ownership != "BucketOwnerEnforced" and _acl_grants(
             acl, "READ", canonical_user_id, bool(block.get("IgnorePublicAcls"))):
-        return True, f"an ACL grants READ ({action})"
-    return False, f"neither the bucket policy nor an ACL allows {action}"
+        return S3Decision(True, "acl", action)
+    return S3Decision(False, "none", action)

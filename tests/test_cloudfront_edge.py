@@ -98,7 +98,9 @@ def test_origin_fetch_honours_the_bucket_policy(account, edge):
     setup.put_policy(setup.oai_statement(), {"Sid": "no", "Effect": "Deny", "Principal": "*",
                                              "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{setup.bucket}/*"})
     assert edge.edge(setup.signed()).status_code == 403
-    setup.put_policy(setup.oai_statement())
+    # The OAI named by its S3 canonical user id works as well as its ARN.
+    setup.put_policy({"Effect": "Allow", "Principal": {"CanonicalUser": setup.oai_canonical},
+                      "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{setup.bucket}/*"})
     assert edge.edge(setup.signed()).status_code == 200
 
     # Without an OAI, S3 sees an anonymous request: only a public policy lets it through, and only

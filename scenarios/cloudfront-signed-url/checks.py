@@ -171,36 +171,41 @@ def oai_exists(ctx: CheckContext):
     return passed(ids=", ".join(o["Id"] for o in oais))
 
 
+def _policy_lets_read(ctx: CheckContext, raw: str, principal: dict | None, canonical: str | None = None):
+    """The bucket policy's decision alone (ACLs aside) for GetObject on the object."""
+    return s3_allows(raw, None, object_ownership="BucketOwnerEnforced", public_access_block=None,
+                     principal=principal, canonical_user_id=canonical, context={}, action="s3:GetObject",
+                     resource=_object_arn(ctx))
+
+
 def bucket_policy_grants_oai(ctx: CheckContext):
     raw = _bucket_policy(ctx)
     if not raw:
         return failed("no-policy")
     ours = _ours(ctx)
     used = oai_id(ours[1].get("S3OriginConfig")) if ours else None
-    # The OAI the distribution uses comes first: granting another one would not help.
-    oais = sorted((o["Id"] for o in _oais(ctx)), key=lambda i: i != used)
+    # The OAI the distribution uses comes first: granting another one would not help. A policy may
+    # name an OAI by its ARN or by its S3 canonical user id.
+    oais = sorted(_oais(ctx), key=lambda o: o["Id"] != used)
     try:
-        decisions = {oai: iam_policy.evaluate(raw, iam_policy.Request(
-            "s3:GetObject", _object_arn(ctx), _oai_principal(oai))) for oai in oais}
+        decisions = [(o["Id"], _policy_lets_read(ctx, raw, _oai_principal(o["Id"]), o["S3CanonicalUserId"]))
+                     for o in oais]
     except iam_policy.PolicyError as exc:
         return failed("invalid", problem=str(exc))
-    granted = [oai for oai, decision in decisions.items() if decision.allowed]
-    if not granted:
-        denied = [(oai, d) for oai, d in decisions.items() if d.effect == iam_policy.DENY]
-        if denied:
-            return failed("denied", oai=denied[0][0], sid=denied[0][1].statement.get("Sid", "-"), debug=raw)
-        return failed("not-granted", oais=", ".join(oais), debug=raw)
-    return passed(oai=granted[0], sid=decisions[granted[0]].statement.get("Sid", "-"))
+    for oai, decision in decisions:
+        if decision.allowed:
+            return passed(oai=oai, sid=decision.sid)
+    oai, decision = decisions[0]
+    if decision.basis == "policy-deny":
+        return failed("denied", oai=oai, sid=decision.sid, debug=raw)
+    return failed("not-granted", oais=", ".join(o for o, _ in decisions), debug=raw)
 
 
 def bucket_policy_only_oai(ctx: CheckContext):
     raw = _bucket_policy(ctx)
-    others = {
-        f"account {OTHER_ACCOUNT}": {"AWS": f"arn:aws:iam::{OTHER_ACCOUNT}:root"},
-        f"origin access identity {OTHER_OAI}": _oai_principal(OTHER_OAI),
-    }
-    open_to = [who for who, principal in others.items() if iam_policy.evaluate(
-        raw, iam_policy.Request("s3:GetObject", _object_arn(ctx), principal)).allowed]
+    # Principals named by their ARNs: language-neutral in the message.
+    others = [f"arn:aws:iam::{OTHER_ACCOUNT}:root", OAI_PRINCIPAL.format(OTHER_OAI)]
+    open_to = [arn for arn in others if _policy_lets_read(ctx, raw, {"AWS": arn}).allowed]
     if open_to:
         return failed("others", who=", ".join(open_to), debug=raw)
     return passed()
@@ -261,13 +266,15 @@ def s3_not_public(ctx: CheckContext):
     acls = {"bucket": s3.get_bucket_acl(Bucket=bucket), "object": s3.get_object_acl(Bucket=bucket, Key=ctx.names["object"])}
     for where, acl in acls.items():
         try:
-            allowed, why = s3_allows(_bucket_policy(ctx), acl, object_ownership=ownership, public_access_block=block,
-                                     principal=None, canonical_user_id=None, context={}, action="s3:GetObject",
-                                     resource=_object_arn(ctx))
+            decision = s3_allows(_bucket_policy(ctx), acl, object_ownership=ownership, public_access_block=block,
+                                 principal=None, canonical_user_id=None, context={}, action="s3:GetObject",
+                                 resource=_object_arn(ctx))
         except iam_policy.PolicyError as exc:
             return failed("invalid", problem=str(exc))
-        if allowed:
-            return failed("public", why=why, where=where)
+        if decision.basis == "policy-allow":
+            return failed("public-policy", sid=decision.sid)
+        if decision.allowed:
+            return failed(f"public-{where}-acl")
     return passed()
 
 

@@ -65,8 +65,7 @@ class OriginResponse:
 
 
 def oai_caller(oai_id: str, canonical_user_id: str) -> Caller:
-    return Caller("oai", {"AWS": OAI_PRINCIPAL.format(oai_id), "CanonicalUser": canonical_user_id},
-                  canonical_user_id, {"aws:SecureTransport": "true"})
+    return Caller("oai", {"AWS": OAI_PRINCIPAL.format(oai_id)}, canonical_user_id, {"aws:SecureTransport": "true"})
 
 
 def oac_caller(distribution_arn: str, account_id: str) -> Caller:
@@ -90,13 +89,13 @@ def s3_error(status: int, code: str, message: str, **extra: str) -> OriginRespon
 def _allowed(bucket, caller: Caller, action: str, resource: str, acl: dict | None) -> tuple[bool, str]:
     """(allowed, why) for one S3 action, as S3 decides it for this caller."""
     try:
-        allowed, why = s3_allows(
+        decision = s3_allows(
             bucket.policy, acl, object_ownership=bucket.object_ownership,
             public_access_block=bucket.public_access_block, principal=caller.principal,
             canonical_user_id=caller.canonical_user_id, context=caller.context, action=action, resource=resource)
     except iam_policy.PolicyError as exc:
         return False, f"the bucket policy is not valid: {exc}"
-    return allowed, why if allowed else f"{why} to {caller.describe()}"
+    return decision.allowed, str(decision) if decision.allowed else f"{decision} to {caller.describe()}"
 
 
 def fetch(bucket_name: str, key: str, caller: Caller) -> OriginResponse:
