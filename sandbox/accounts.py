@@ -13,6 +13,10 @@ from . import config
 
 DEFAULT_SECRET = "awslab"
 
+# Marks the User-Agent of awslab's own inspection calls (grader checks, scenario setup): the
+# CloudTrail recorder leaves them out of the learner's trail (sandbox/plugins/cloudtrail/recorder.py).
+GRADER_USER_AGENT = "awslab-grader"
+
 # Bounded waits: a grader or CLI must never hang on a dead emulator.
 CLIENT_CONFIG = {"connect_timeout": 3, "read_timeout": 20, "retries": {"max_attempts": 2, "mode": "standard"}}
 
@@ -35,7 +39,7 @@ class Account:
         }
 
     def export_lines(self) -> str:
-        return "\n".join(f"export {k}={shlex.quote(v)}" for k, v in self.env().items())
+        return export_lines(self.env())
 
     def session(self):
         import boto3  # imported on use: commands such as `awslab env` start faster without it
@@ -46,12 +50,17 @@ class Account:
             region_name=self.region,
         )
 
-    def client(self, service: str, session=None):
+    def client(self, service: str, session=None, user_agent_extra: str | None = None):
         from botocore.config import Config
 
         return (session or self.session()).client(
-            service, endpoint_url=self.endpoint, config=Config(**CLIENT_CONFIG)
+            service, endpoint_url=self.endpoint, config=Config(**CLIENT_CONFIG, user_agent_extra=user_agent_extra)
         )
+
+
+def export_lines(variables: dict[str, str]) -> str:
+    """`export NAME=value` lines for a shell's eval (values quoted)."""
+    return "\n".join(f"export {k}={shlex.quote(v)}" for k, v in variables.items())
 
 
 def resolve(account: str | None = None, region: str | None = None, endpoint: str | None = None) -> Account:

@@ -100,7 +100,7 @@ def _allowed(bucket, caller: Caller, action: str, resource: str, acl: dict | Non
 
 def fetch(bucket_name: str, key: str, caller: Caller) -> OriginResponse:
     """GET s3://bucket_name/key as `caller` (the whole object; ranges are served from the edge)."""
-    bucket = localstack_state.bucket(bucket_name)
+    bucket = localstack_state.find_bucket(bucket_name)
     if bucket is None:
         return s3_error(404, "NoSuchBucket", "The specified bucket does not exist", BucketName=bucket_name)
     s3_object = bucket.objects.get(key)
