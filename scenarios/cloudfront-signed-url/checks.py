@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 
 from botocore.exceptions import ClientError
-from cryptography.hazmat.primitives import serialization
 
 from grader import aws
 from grader.check import CheckContext, failed, passed
@@ -106,14 +105,7 @@ def _path(ctx: CheckContext) -> str:
 
 
 def _bucket_policy(ctx: CheckContext) -> str | None:
-    def look_up():
-        try:
-            return ctx.client("s3").get_bucket_policy(Bucket=ctx.names["bucket"])["Policy"]
-        except ClientError as exc:
-            if aws.error_code(exc) == "NoSuchBucketPolicy":
-                return None
-            raise
-    return ctx.memoised("cf:bucket-policy", look_up)
+    return aws.bucket_policy(ctx, ctx.names["bucket"])
 
 
 def _object_arn(ctx: CheckContext) -> str:
