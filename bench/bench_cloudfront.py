@@ -10,12 +10,11 @@
 
 The set-up is the reference solution of cloudfront-signed-url (awslab solve) in a private
 AWSLAB_HOME on a free port, so it can run beside a learner's sandbox or the tests.
-Usage: python bench/bench_cloudfront.py [--requests N] [--seconds S]
+Usage: python bench/bench_cloudfront.py [--runs N]   (N sequential requests per latency figure)
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 import sys
@@ -25,10 +24,12 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import benchlib
 import requests
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = benchlib.REPO
 SCENARIO = "cloudfront-signed-url"
+THROUGHPUT_SECONDS = 3.0
 
 
 def awslab(*args: str, cwd: Path = REPO) -> None:
@@ -90,13 +91,7 @@ def throughput(url: str, host: str, clients: int, seconds: float) -> tuple[float
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=500, help="sequential requests per latency figure")
-    parser.add_argument("--seconds", type=float, default=3.0, help="duration of each throughput run")
-    args = parser.parse_args()
-    os.environ["AWSLAB_HOME"] = tempfile.mkdtemp(prefix="awslab-bench-")
-    os.environ["AWSLAB_LANG"] = "en"
-    sys.path.insert(0, str(REPO))
+    args = benchlib.start(__doc__, default_runs=500)
     from sandbox import accounts
     from sandbox import cloudfront_signing as cfs
 
@@ -116,24 +111,24 @@ def main() -> None:
         session = requests.Session()
         timed(session, host_url, 20, 200, headers={"Host": domain})  # warm-up: caches the object
 
-        print(f"CloudFront edge, {args.requests} sequential requests each (keep-alive):")
-        line("signed, cached, Host header", timed(session, host_url, args.requests, 200, headers={"Host": domain}),
+        print(f"CloudFront edge, {args.runs} sequential requests each (keep-alive):")
+        line("signed, cached, Host header", timed(session, host_url, args.runs, 200, headers={"Host": domain}),
              "[target p50 < 5 ms]")
         line("signed, cached, path form", timed(session, f"{endpoint}/_awslab/cloudfront/{domain}{parts.path}?{parts.query}",
-                                                 args.requests, 200))
-        line("unsigned, refused (403 MissingKey)", timed(session, f"{endpoint}/hane.jpg", args.requests, 403,
+                                                 args.runs, 200))
+        line("unsigned, refused (403 MissingKey)", timed(session, f"{endpoint}/hane.jpg", args.runs, 403,
                                                          headers={"Host": domain}))
         misses = []
-        for i in range(min(50, args.requests)):
+        for i in range(min(50, args.runs)):
             cloudfront.create_invalidation(DistributionId=distribution["Id"], InvalidationBatch={
                 "Paths": {"Quantity": 1, "Items": ["/hane.jpg"]}, "CallerReference": f"bench-{i}"})
             misses += timed(session, host_url, 1, 200, headers={"Host": domain})
         line("signed, cache miss (S3 origin + policy)", misses)
-        line("GET /_awslab/info (gateway floor)", timed(session, f"{endpoint}/_awslab/info", args.requests, 200))
+        line("GET /_awslab/info (gateway floor)", timed(session, f"{endpoint}/_awslab/info", args.runs, 200))
 
-        print(f"\nThroughput, signed cached object, {args.seconds:g} s per run:")
+        print(f"\nThroughput, signed cached object, {THROUGHPUT_SECONDS:g} s per run:")
         for clients in (1, 4, 16):
-            rate, samples = throughput(host_url, domain, clients, args.seconds)
+            rate, samples = throughput(host_url, domain, clients, THROUGHPUT_SECONDS)
             ms = [s * 1000 for s in samples]
             print(f"{clients:>3} concurrent clients: {rate:7.0f} requests/s   p50 {percentile(ms, .5):6.2f} ms  "
                   f"p99 {percentile(ms, .99):6.2f} ms  n={len(ms)}", flush=True)
