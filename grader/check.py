@@ -61,8 +61,10 @@ class Env:
         return self.memo[key]
 
     def client(self, service: str):
+        """The grader's client: its calls inspect and are not subject to awslab's policy enforcement
+        (a flow that must act as the learner uses `self.account.client(service)`)."""
         if service not in self._clients:
-            self._clients[service] = self.account.client(service, self._session)
+            self._clients[service] = self.account.client(service, self._session, inspection=True)
         return self._clients[service]
 
 

@@ -46,12 +46,23 @@ class Account:
             region_name=self.region,
         )
 
-    def client(self, service: str, session=None):
+    def client(self, service: str, session=None, inspection: bool = False):
+        """A boto3 client for this account; `inspection` marks its calls as the grader's
+        (sandbox.emulator.INSPECTION_HEADER: not subject to awslab's policy enforcement)."""
         from botocore.config import Config
 
-        return (session or self.session()).client(
+        client = (session or self.session()).client(
             service, endpoint_url=self.endpoint, config=Config(**CLIENT_CONFIG)
         )
+        if inspection:
+            client.meta.events.register("before-sign", _mark_inspection)
+        return client
+
+
+def _mark_inspection(request, **_kwargs) -> None:
+    from .emulator import INSPECTION_HEADER
+
+    request.headers[INSPECTION_HEADER] = "1"
 
 
 def resolve(account: str | None = None, region: str | None = None, endpoint: str | None = None) -> Account:

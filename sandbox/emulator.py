@@ -14,6 +14,12 @@ from .errors import AwslabError, EmulatorUnavailable
 from .i18n import t
 
 
+# The grader's (and scenario setups') inspection calls carry this header. Policy enforcement that
+# awslab adds (S3 bucket policies) does not apply to them, so a learner's deny-all policy cannot lock
+# the grader out; flows that act as the learner or an instance use clients without it.
+INSPECTION_HEADER = "x-awslab-inspection"
+
+
 def _check(resp: requests.Response) -> None:
     """An unexpected answer from the emulator becomes a one-line error, not a traceback."""
     if resp.status_code >= 400:
@@ -84,3 +90,45 @@ class EmulatorClient:
         )
         _check(resp)
         return resp.json()["Removed"]
+
+    # ---- network and S3 policy enforcement (sandbox/plugins/network, sandbox/plugins/s3_policy) ----
+
+    def s3_enforcement(self, account_id: str, enabled: bool | None = None, set_it: bool = False) -> dict:
+        """{"account", "enabled", "default", "explicit"}; with set_it, first sets the account's switch
+        (enabled=None returns it to the emulator's default)."""
+        path = f"/_awslab/accounts/{account_id}/s3-enforcement"
+        resp = self._request("PUT", path, json={"enabled": enabled}) if set_it else self._request("GET", path)
+        _check(resp)
+        return resp.json()
+
+    def imds_endpoint(self, account_id: str, region: str, instance_id: str) -> str:
+        """The instance metadata service of one instance (AWS_EC2_METADATA_SERVICE_ENDPOINT)."""
+        return self.endpoint + self._imds_path(account_id, region, instance_id)
+
+    @staticmethod
+    def _imds_path(account_id: str, region: str, instance_id: str) -> str:
+        return f"/_awslab/imds/{account_id}/{region}/{quote(instance_id)}/"
+
+    def instance_credentials(self, account_id: str, region: str, instance_id: str) -> dict | None:
+        """What the instance metadata service serves for the instance profile's role (the IMDS
+        document: Code, AccessKeyId, SecretAccessKey, Token, Expiration), None without a role."""
+        base = self._imds_path(account_id, region, instance_id)
+        resp = self._request("GET", base + "latest/meta-data/iam/security-credentials/")
+        if resp.status_code == 404:
+            return None
+        _check(resp)
+        role = resp.text.strip()
+        resp = self._request("GET", base + f"latest/meta-data/iam/security-credentials/{quote(role)}")
+        _check(resp)
+        return {"RoleName": role, **resp.json()}
+
+    def network_path(self, account_id: str, region: str, instance_id: str, service: str = "s3",
+                     service_region: str | None = None) -> dict | None:
+        """{"service": path, "internet": path, "state": ...} for the instance (None if unknown);
+        a path is sandbox/plugins/network/paths.NetworkPath as a dict."""
+        resp = self._request("GET", f"/_awslab/network/{account_id}/{region}/{quote(instance_id)}",
+                             params={"service": service, "service_region": service_region or region})
+        if resp.status_code == 404:
+            return None
+        _check(resp)
+        return resp.json()

@@ -52,6 +52,10 @@ from functools import lru_cache
 ALLOW, DENY, IMPLICIT_DENY = "Allow", "Deny", "ImplicitDeny"
 VARIABLES_VERSION = "2012-10-17"
 
+# Kinds of policy (Decision.policy_type), worded as in AWS's access-denied messages.
+RESOURCE_BASED, IDENTITY_BASED = "resource-based policy", "identity-based policy"
+BOUNDARY_POLICY, SESSION_BASED = "permissions boundary", "session policy"
+
 # Why a decision was reached (Decision.reason).
 EXPLICIT_DENY = "explicit-deny"
 ROOT_USER = "root-user"  # the account's root user in its own account: every permission
@@ -119,6 +123,9 @@ class Decision:
     policy: str | None = None  # name of the policy holding that statement
     reason: str = ""
     misses: list[Miss] = field(default_factory=list)  # implicit deny: what came closest
+    # For authorize(): the kind of policy that decided ("resource-based policy", "identity-based
+    # policy", "permissions boundary", "session policy"), worded as AWS's access-denied messages.
+    policy_type: str | None = None
     _ctx: object = field(default=None, repr=False, compare=False)
     _variables: bool = field(default=False, repr=False, compare=False)
 
@@ -755,13 +762,14 @@ def authorize(
 
     scans = {}
     misses: list[Miss] = []
-    for group, policies in (("resource", resources), ("identity", identities),
-                            ("boundary", boundaries), ("session", sessions)):
+    for group, policies in ((RESOURCE_BASED, resources), (IDENTITY_BASED, identities),
+                            (BOUNDARY_POLICY, boundaries), (SESSION_BASED, sessions)):
         for doc, name in policies:
             deny, allow, strength, missed = _scan(doc, ctx, name, want_misses=True)
             if deny:
-                return Decision(DENY, deny, name, EXPLICIT_DENY, _ctx=ctx, _variables=doc.variables)
-            scans.setdefault(group, []).append((allow, strength, name, doc))
+                return Decision(DENY, deny, name, EXPLICIT_DENY, policy_type=group, _ctx=ctx,
+                                _variables=doc.variables)
+            scans.setdefault(group, []).append((allow, strength, name, doc, group))
             misses.extend(missed)
 
     def best(group):
@@ -769,13 +777,13 @@ def authorize(
         return max(found, key=lambda s: _STRENGTH.get(s[1], 3)) if found else None
 
     def allowed(scan, reason):
-        allow, _strength, name, doc = scan
-        return Decision(ALLOW, allow, name, reason, _ctx=ctx, _variables=doc.variables)
+        allow, _strength, name, doc, group = scan
+        return Decision(ALLOW, allow, name, reason, policy_type=group, _ctx=ctx, _variables=doc.variables)
 
-    def implicit(reason):
-        return Decision(IMPLICIT_DENY, None, None, reason, misses, _ctx=ctx)
+    def implicit(reason, group=None):
+        return Decision(IMPLICIT_DENY, None, None, reason, misses, policy_type=group, _ctx=ctx)
 
-    res, ident = best("resource"), best("identity")
+    res, ident = best(RESOURCE_BASED), best(IDENTITY_BASED)
     same_account = resource_account is None or resource_account == caller.account
 
     if caller.kind == "root" and same_account:
@@ -784,23 +792,23 @@ def authorize(
         # No identity policies: the resource policy alone decides (a root user of another account
         # has full permissions in its own account, so the bucket owner's grant is enough).
         return allowed(res, RESOURCE_POLICY) if res else implicit(
-            NO_ALLOW if same_account else CROSS_ACCOUNT_RESOURCE)
+            NO_ALLOW if same_account else CROSS_ACCOUNT_RESOURCE, RESOURCE_BASED)
 
     def limit(scan, reason, by_boundary=True, by_session=True):
         """The Allow `scan`, unless a boundary or session policy leaves it out."""
-        if by_boundary and boundaries and best("boundary") is None:
-            return implicit(PERMISSIONS_BOUNDARY)
-        if by_session and caller.kind in ("session", "federated") and sessions and best("session") is None:
-            return implicit(SESSION_POLICY)
+        if by_boundary and boundaries and best(BOUNDARY_POLICY) is None:
+            return implicit(PERMISSIONS_BOUNDARY, BOUNDARY_POLICY)
+        if by_session and caller.kind in ("session", "federated") and sessions and best(SESSION_BASED) is None:
+            return implicit(SESSION_POLICY, SESSION_BASED)
         return allowed(scan, reason)
 
     if not same_account:
         # Cross-account: the resource policy must admit the caller (any way of naming it) AND the
         # caller's own account must allow it.
         if res is None:
-            return implicit(CROSS_ACCOUNT_RESOURCE)
+            return implicit(CROSS_ACCOUNT_RESOURCE, RESOURCE_BASED)
         if ident is None:
-            return implicit(CROSS_ACCOUNT_IDENTITY)
+            return implicit(CROSS_ACCOUNT_IDENTITY, IDENTITY_BASED)
         return limit(ident, IDENTITY_POLICY)
 
     if res and res[1] in ("exact", "wildcard"):
@@ -810,4 +818,4 @@ def authorize(
     if res and res[1] == "role":
         return limit(res, RESOURCE_POLICY)  # granted to the role: boundary and session policy apply
     # Nothing allows it; a grant to the account only delegates to identity policies.
-    return implicit(NO_ALLOW)
+    return implicit(NO_ALLOW, IDENTITY_BASED)

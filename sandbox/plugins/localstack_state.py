@@ -14,10 +14,15 @@ def bucket_owner(bucket: str) -> str | None:
 
 
 def bucket_region(bucket: str) -> str | None:
+    found = bucket_of(bucket)
+    return found.bucket_region if found else None
+
+
+def bucket_of(bucket: str):
+    """LocalStack's S3Bucket object for `bucket` (policy, region, owner's account), or None."""
     owner = bucket_owner(bucket)
     if owner is None:
         return None
     for store in s3_stores[owner].values():
-        found = store.buckets.get(bucket)  # a cross-region attribute: same in every region
-        return found.bucket_region if found else None
+        return store.buckets.get(bucket)  # a cross-region attribute: same in every region
     return None
