@@ -95,6 +95,11 @@ class ConditionCheck:
     actual: object  # the request's value (a list for multi-valued keys); None = not in the request
     holds: bool
 
+    def as_dict(self) -> dict:
+        return {"operator": self.operator, "key": self.key, "expected": list(self.expected),
+                "actual": self.actual if not isinstance(self.actual, (bytes, bytearray)) else repr(self.actual),
+                "holds": self.holds}
+
     def describe(self) -> str:
         """English one-liner for logs and author-only debug text (learner texts live in messages)."""
         actual = "absent" if self.actual is None else json.dumps(self.actual, default=str)
@@ -143,6 +148,17 @@ class Decision:
         if not self.statement or self._ctx is None:
             return []
         return list(_condition_checks(self.statement.get("Condition") or {}, self._ctx, self._variables))
+
+    def as_dict(self, misses: int = 5) -> dict:
+        """JSON-able summary (the journal's and `awslab policy simulate --format json`'s shape)."""
+        return {
+            "effect": self.effect, "reason": self.reason, "policy": self.policy,
+            "policy_type": self.policy_type, "sid": self.sid,
+            "conditions": [c.as_dict() for c in self.conditions],
+            "misses": [{"policy": m.policy, "sid": m.sid, "element": m.element,
+                        "condition": m.condition.as_dict() if m.condition else None}
+                       for m in self.misses[:misses]],
+        }
 
 
 class PolicyError(ValueError):

@@ -27,9 +27,7 @@ conditions, so flow checks can explain it.
 
 from __future__ import annotations
 
-import base64
 import logging
-import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -52,6 +50,8 @@ from .actions import ROOT_ALWAYS, Check, checks_for
 
 LOG = logging.getLogger(__name__)
 VPC_ENDPOINT_POLICY = "VPC endpoint policy"
+# LocalStack's S3 serializer sends this x-amz-id-2; AWS's HostId in an error body equals that header.
+HOST_ID = "s9lzHYrFp76ZVxRcpX9+5cjAnEH2ROuNkd2BHfIa6UkFVdtjf5mKR3/eTPFvsiP/XV/VLi31234="
 _LIST_OPERATIONS = {"ListObjects", "ListObjectsV2", "ListObjectVersions"}
 
 
@@ -219,7 +219,7 @@ def denied_message(check: Check, caller, owner: str | None, decision: iam_policy
 
 def _access_denied(check: Check, caller, owner, decision, operation: str) -> CommonServiceException:
     error = AccessDenied(denied_message(check, caller, owner, decision))
-    error.HostId = base64.b64encode(os.urandom(57)).decode()
+    error.HostId = HOST_ID
     return error
 
 
@@ -232,18 +232,8 @@ def _journal(owner: str, context: RequestContext, check: Check, caller, origin: 
         principal=caller.arn if caller else "anonymous",
         source=origin.source, network=origin.path,
         network_keys={k: v for k, v in origin.keys.items() if k.startswith("aws:Source") or k == "aws:VpcSourceIp"},
-        effect=decision.effect, reason=decision.reason, policy=decision.policy,
-        policy_type=decision.policy_type, sid=decision.sid,
-        conditions=[_condition(c) for c in decision.conditions],
-        misses=[{"policy": m.policy, "sid": m.sid, "element": m.element,
-                 "condition": _condition(m.condition) if m.condition else None}
-                for m in decision.misses[:5]],
+        **decision.as_dict(),
     )
-
-
-def _condition(check: iam_policy.ConditionCheck) -> dict:
-    return {"operator": check.operator, "key": check.key, "expected": list(check.expected),
-            "actual": check.actual, "holds": check.holds}
 
 
 # ---- PutBucketPolicy validation --------------------------------------------------------------
