@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from sandbox.accounts import Account
+from sandbox.accounts import GRADER_USER_AGENT, Account
 from sandbox.emulator import EmulatorClient
 
 
@@ -61,11 +61,19 @@ class Env:
         return self.memo[key]
 
     def client(self, service: str):
-        """The grader's client: its calls inspect and are not subject to awslab's policy enforcement
-        (a flow that must act as the learner uses `self.account.client(service)`)."""
+        """A client for inspecting the learner's account; its calls stay out of the learner's
+        CloudTrail (User-Agent marked with sandbox.accounts.GRADER_USER_AGENT)."""
         if service not in self._clients:
-            self._clients[service] = self.account.client(service, self._session, inspection=True)
+            self._clients[service] = self.account.client(service, self._session, GRADER_USER_AGENT)
         return self._clients[service]
+
+    def probe_client(self, service: str):
+        """A client for flow probes that the learner's pipeline must see like any other call,
+        CloudTrail included (no grader marker)."""
+        key = f"probe:{service}"
+        if key not in self._clients:
+            self._clients[key] = self.account.client(service, self._session)
+        return self._clients[key]
 
 
 class CheckContext(Env):

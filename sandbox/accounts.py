@@ -13,6 +13,10 @@ from . import config
 
 DEFAULT_SECRET = "awslab"
 
+# Marks the User-Agent of awslab's own inspection calls (grader checks, scenario setup): the
+# CloudTrail recorder leaves them out of the learner's trail (sandbox/plugins/cloudtrail/recorder.py).
+GRADER_USER_AGENT = "awslab-grader"
+
 # Bounded waits: a grader or CLI must never hang on a dead emulator.
 CLIENT_CONFIG = {"connect_timeout": 3, "read_timeout": 20, "retries": {"max_attempts": 2, "mode": "standard"}}
 
@@ -46,23 +50,12 @@ class Account:
             region_name=self.region,
         )
 
-    def client(self, service: str, session=None, inspection: bool = False):
-        """A boto3 client for this account; `inspection` marks its calls as the grader's
-        (sandbox.emulator.INSPECTION_HEADER: not subject to awslab's policy enforcement)."""
+    def client(self, service: str, session=None, user_agent_extra: str | None = None):
         from botocore.config import Config
 
-        client = (session or self.session()).client(
-            service, endpoint_url=self.endpoint, config=Config(**CLIENT_CONFIG)
+        return (session or self.session()).client(
+            service, endpoint_url=self.endpoint, config=Config(**CLIENT_CONFIG, user_agent_extra=user_agent_extra)
         )
-        if inspection:
-            client.meta.events.register("before-sign", _mark_inspection)
-        return client
-
-
-def _mark_inspection(request, **_kwargs) -> None:
-    from .emulator import INSPECTION_HEADER
-
-    request.headers[INSPECTION_HEADER] = "1"
 
 
 def resolve(account: str | None = None, region: str | None = None, endpoint: str | None = None) -> Account:

@@ -14,12 +14,6 @@ from .errors import AwslabError, EmulatorUnavailable
 from .i18n import t
 
 
-# The grader's (and scenario setups') inspection calls carry this header. Policy enforcement that
-# awslab adds (S3 bucket policies) does not apply to them, so a learner's deny-all policy cannot lock
-# the grader out; flows that act as the learner or an instance use clients without it.
-INSPECTION_HEADER = "x-awslab-inspection"
-
-
 def _check(resp: requests.Response) -> None:
     """An unexpected answer from the emulator becomes a one-line error, not a traceback."""
     if resp.status_code >= 400:

@@ -74,26 +74,6 @@ def _live_bucket_policy(env, bucket: str) -> dict | None:
         raise AwslabError(t("policy-err-bucket", bucket=bucket, problem=error_code(exc))) from None
 
 
-def _role_policies(env, role_name: str) -> tuple[list, object]:
-    """The role's identity-based policies and permissions boundary, read through IAM's API."""
-    iam = env.client("iam")
-    found = []
-    for attached in iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"]:
-        version = iam.get_policy(PolicyArn=attached["PolicyArn"])["Policy"]["DefaultVersionId"]
-        document = iam.get_policy_version(PolicyArn=attached["PolicyArn"], VersionId=version)["PolicyVersion"]["Document"]
-        found.append(iam_policy.Policy(document, attached["PolicyName"]))
-    for name in iam.list_role_policies(RoleName=role_name)["PolicyNames"]:
-        found.append(iam_policy.Policy(iam.get_role_policy(RoleName=role_name, PolicyName=name)["PolicyDocument"],
-                                       f"{name} (inline)"))
-    boundary = None
-    arn = iam.get_role(RoleName=role_name)["Role"].get("PermissionsBoundary", {}).get("PermissionsBoundaryArn")
-    if arn:
-        version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
-        boundary = iam_policy.Policy(
-            iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"], arn.rsplit("/", 1)[-1])
-    return found, boundary
-
-
 def _instance(env, instance_id: str, service_region: str) -> tuple[dict, dict]:
     """(network condition keys, the instance's role session) for a request from the instance."""
     path = env.emulator.network_path(env.account_id, env.region, instance_id, "s3", service_region)
@@ -168,7 +148,9 @@ def register(cli: click.Group) -> None:
                     principal = f"arn:aws:sts::{acct.account_id}:assumed-role/{credentials['RoleName']}/{instance}"
                     role_arn = f"arn:aws:iam::{acct.account_id}:role/{credentials['RoleName']}"
                     if not identities:
-                        identities, live_boundary = _role_policies(env, credentials["RoleName"])
+                        from grader.aws import role_policies
+
+                        identities, live_boundary = role_policies(env, credentials["RoleName"])
                         boundary_policy = boundary_policy or live_boundary
         who = _principal(principal, acct.account_id)
         if who and "AWS" in who:

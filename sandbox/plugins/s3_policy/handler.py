@@ -20,7 +20,9 @@ allows the <action> action"; S3 User Guide, "Troubleshoot access denied (403 For
 other callers get "Access Denied".
 Exceptions, as on AWS: the bucket owner's root user may always get, put and delete the bucket policy
 (S3 API reference, PutBucketPolicy), so a bad policy can be fixed. Not enforced: LocalStack's own
-internal calls, and the grader's inspection calls (header sandbox.emulator.INSPECTION_HEADER).
+internal calls, and the grader's inspection calls (grader Env.client: User-Agent marked with
+sandbox.accounts.GRADER_USER_AGENT, as for the CloudTrail recorder), so a learner's deny-all policy
+cannot lock the grader out; flows that act as the learner use Env.probe_client.
 Every decision is journaled (hop "s3-authorization") with the deciding policy, statement and
 conditions, so flow checks can explain it.
 """
@@ -37,7 +39,7 @@ from localstack.aws.chain import HandlerChain
 from localstack.http import Response
 
 from sandbox import iam_policy
-from sandbox.emulator import INSPECTION_HEADER
+from sandbox.accounts import GRADER_USER_AGENT
 
 from .. import localstack_state
 from ..identity import callers
@@ -68,7 +70,7 @@ class Origin:
 def enforce_s3_policies(chain: HandlerChain, context: RequestContext, response: Response) -> None:
     if context.service is None or context.service.service_name != "s3" or context.operation is None:
         return
-    if context.is_internal_call or context.request.headers.get(INSPECTION_HEADER):
+    if context.is_internal_call or GRADER_USER_AGENT in context.request.headers.get("User-Agent", ""):
         return
     params = context.service_request or {}
     checks = checks_for(context.operation.name, params)
@@ -78,11 +80,13 @@ def enforce_s3_policies(chain: HandlerChain, context: RequestContext, response: 
         return  # S3 itself answers NoSuchBucket
     caller = callers.caller_of(context)
     owner = bucket.bucket_account_id if bucket else (caller.account_id if caller else context.account_id)
+    if context.operation.name == "CreateBucket" and caller:
+        owner = caller.account_id
     if not settings.enabled(owner):
         return
     session = instances.session_for_key(caller.access_key_id) if caller else None
-    if caller and caller.type == "Root" and not session and all(
-            _policy_of(c, bucket) is None for c in checks):
+    if caller and caller.type == "Root" and not session and (
+            context.operation.name == "CreateBucket" or all(_policy_of(c, bucket) is None for c in checks)):
         return  # the owner's root user, no bucket policy, no endpoint: nothing can refuse it
 
     origin = _origin(context, session)
@@ -177,6 +181,10 @@ def _decide(check: Check, who, base: dict, caller, found, origin: Origin) -> iam
     policy_text = bucket.policy if bucket is not None else None
     if caller and caller.type == "Root" and caller.account_id == owner and check.action in ROOT_ALWAYS:
         policy_text = None  # the owner's root user can always fix the bucket policy
+    if check.action == "s3:CreateBucket":
+        # Creating a bucket is the caller's own business (identity policies); an existing bucket's
+        # policy does not apply, S3 answers BucketAlreadyOwnedByYou / BucketAlreadyExists itself.
+        policy_text, owner = None, caller.account_id if caller else owner
     tags = {f"aws:PrincipalTag/{k}": v for k, v in (found.tags if found else {}).items()}
     if tags:
         request.context = {**base, **tags}
