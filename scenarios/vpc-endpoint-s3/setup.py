@@ -13,6 +13,9 @@ def _tag(name: str) -> list[dict]:
 def setup(env) -> None:
     names = env.names
     ec2 = env.client("ec2")
+    # The first EC2 call of a fresh emulator loads the service and can outlast the client's patience;
+    # let an idempotent call take that, so a retried CreateVpc cannot leave a second, empty VPC.
+    ec2.describe_vpcs()
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16", TagSpecifications=[
         {"ResourceType": "vpc", "Tags": _tag(names["vpc"])}])["Vpc"]["VpcId"]
     ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})

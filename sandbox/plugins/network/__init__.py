@@ -17,11 +17,12 @@ def awslab_network():
     from localstack.aws.handlers import run_custom_response_handlers
     from localstack.services.edge import ROUTER
 
-    from .. import ACCOUNT_RESET_HOOKS, LOADED
+    from .. import ACCOUNT_RESET_HOOKS, LOADED, changes
     from .endpoints import keep_endpoint_routes
     from .instances import forget_account
     from .routes import NetworkRoutes
 
+    changes.install()  # write counters behind the enforcement's caches
     ROUTER.add(NetworkRoutes())
     run_custom_response_handlers.append(keep_endpoint_routes)
     ACCOUNT_RESET_HOOKS.append(forget_account)

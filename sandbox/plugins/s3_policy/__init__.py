@@ -10,11 +10,12 @@ def awslab_s3_policy_enforcement():
     from localstack.aws.handlers import serve_custom_service_request_handlers
     from localstack.services.edge import ROUTER
 
-    from .. import ACCOUNT_RESET_HOOKS, LOADED
+    from .. import ACCOUNT_RESET_HOOKS, LOADED, changes
     from .handler import enforce_s3_policies, validate_bucket_policy
     from .routes import EnforcementRoutes
     from .settings import forget_account
 
+    changes.install()  # write counters behind the enforcement's caches
     serve_custom_service_request_handlers.append(validate_bucket_policy)
     serve_custom_service_request_handlers.append(enforce_s3_policies)
     ROUTER.add(EnforcementRoutes())

@@ -30,6 +30,7 @@ conditions, so flow checks can explain it.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -41,7 +42,7 @@ from localstack.http import Response
 from sandbox import iam_policy
 from sandbox.accounts import GRADER_USER_AGENT
 
-from .. import localstack_state
+from .. import changes, localstack_state
 from ..identity import callers
 from ..identity.policies import policies_of
 from ..journal import store as journal
@@ -67,50 +68,50 @@ class Origin:
     endpoint_policy: iam_policy.Policy | None = None
 
 
+_CALLERS = changes.Cache("iam", "sts")  # access key -> Caller
+_POLICIES = changes.Cache("iam", "sts")  # access key -> its CallerPolicies
+_ORIGINS = changes.Cache("ec2")  # (instance session, region) -> Origin
+
+
 def enforce_s3_policies(chain: HandlerChain, context: RequestContext, response: Response) -> None:
     if context.service is None or context.service.service_name != "s3" or context.operation is None:
         return
     if context.is_internal_call or GRADER_USER_AGENT in context.request.headers.get("User-Agent", ""):
         return
+    operation = context.operation.name
     params = context.service_request or {}
-    checks = checks_for(context.operation.name, params)
+    checks = checks_for(operation, params)
+    buckets = {c.bucket: localstack_state.bucket_of(c.bucket) for c in checks if c.bucket}
     target = checks[-1]
-    bucket = localstack_state.bucket_of(target.bucket) if target.bucket else None
-    if target.bucket and bucket is None and context.operation.name != "CreateBucket":
+    bucket = buckets.get(target.bucket)
+    if target.bucket and bucket is None and operation != "CreateBucket":
         return  # S3 itself answers NoSuchBucket
-    caller = callers.caller_of(context)
+    key = callers.access_key_of(context.request)
+    caller = _CALLERS.get(key, lambda: callers.caller_for_key(key)) if key else None
     owner = bucket.bucket_account_id if bucket else (caller.account_id if caller else context.account_id)
-    if context.operation.name == "CreateBucket" and caller:
+    if operation == "CreateBucket" and caller:
         owner = caller.account_id
     if not settings.enabled(owner):
         return
-    session = instances.session_for_key(caller.access_key_id) if caller else None
+    session = instances.session_for_key(key)
     if caller and caller.type == "Root" and not session and (
-            context.operation.name == "CreateBucket" or all(_policy_of(c, bucket) is None for c in checks)):
+            operation == "CreateBucket" or all(b is None or not b.policy for b in buckets.values())):
         return  # the owner's root user, no bucket policy, no endpoint: nothing can refuse it
 
-    origin = _origin(context, session)
+    origin = _ORIGINS.get((key, context.region), lambda: _origin(context, session)) if session else \
+        Origin("host", {"aws:SourceIp": context.request.remote_addr or "127.0.0.1"})
     base = _context_keys(context, caller, owner, params, origin)
     who = {"AWS": caller.arn} if caller else None
-    found_policies = policies_of(caller) if caller else None
+    found_policies = _POLICIES.get(key, lambda: policies_of(caller)) if caller else None
     for check in checks:
-        decision = _decide(check, who, base, caller, found_policies, origin)
+        decision = _decide(check, buckets.get(check.bucket), who, base, caller, found_policies, origin)
         if not decision.allowed:
             _journal(owner, context, check, caller, origin, decision)
-            raise _access_denied(check, caller, owner, decision, context.operation.name)
+            raise _access_denied(check, caller, owner, decision, operation)
     _journal(owner, context, target, caller, origin, decision)
 
 
-def _policy_of(check: Check, bucket) -> str | None:
-    if check.bucket is None:
-        return None
-    found = bucket if bucket is not None and bucket.name == check.bucket else localstack_state.bucket_of(check.bucket)
-    return found.policy if found is not None else None
-
-
 def _origin(context: RequestContext, session) -> Origin:
-    if session is None:
-        return Origin("host", {"aws:SourceIp": context.request.remote_addr or "127.0.0.1"})
     path = path_of(session.account_id, session.region, session.instance_id, "s3", context.region)
     keys = {"ec2:SourceInstanceARN": f"arn:aws:ec2:{session.region}:{session.account_id}:instance/{session.instance_id}",
             "aws:EC2InstanceSourceVPC": path.vpc_id, "aws:EC2InstanceSourcePrivateIPv4": path.private_ip,
@@ -129,15 +130,25 @@ def _origin(context: RequestContext, session) -> Origin:
     return Origin(session.instance_id, {k: v for k, v in keys.items() if v}, path.as_dict(), endpoint_policy)
 
 
+_clock: list = [0, "", 0]  # (second, aws:CurrentTime, aws:EpochTime) of the last request
+
+
+def _now_keys() -> tuple[str, int]:
+    second = int(time.time())
+    if _clock[0] != second:
+        _clock[:] = [second, _stamp(datetime.fromtimestamp(second, timezone.utc)), second]
+    return _clock[1], _clock[2]
+
+
 def _stamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _context_keys(context: RequestContext, caller, owner: str, params: dict, origin: Origin) -> dict:
-    now = datetime.now(timezone.utc)
+    current_time, epoch = _now_keys()
     headers = context.request.headers
     keys: dict[str, object] = {
-        "aws:CurrentTime": _stamp(now), "aws:EpochTime": int(now.timestamp()),
+        "aws:CurrentTime": current_time, "aws:EpochTime": epoch,
         "aws:SecureTransport": context.request.scheme == "https",
         "aws:RequestedRegion": context.region, "aws:ResourceAccount": owner, "s3:ResourceAccount": owner,
         "aws:ViaAWSService": False, **origin.keys,
@@ -174,9 +185,8 @@ def _context_keys(context: RequestContext, caller, owner: str, params: dict, ori
     return keys
 
 
-def _decide(check: Check, who, base: dict, caller, found, origin: Origin) -> iam_policy.Decision:
+def _decide(check: Check, bucket, who, base: dict, caller, found, origin: Origin) -> iam_policy.Decision:
     request = iam_policy.Request(check.action, check.resource, who, base)
-    bucket = localstack_state.bucket_of(check.bucket) if check.bucket else None
     owner = bucket.bucket_account_id if bucket else (caller.account_id if caller else None)
     policy_text = bucket.policy if bucket is not None else None
     if caller and caller.type == "Root" and caller.account_id == owner and check.action in ROOT_ALWAYS:
