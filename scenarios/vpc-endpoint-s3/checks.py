@@ -288,26 +288,26 @@ def _unexpected(result: dict):
     return None
 
 
-def list_from_public_denied(ctx: CheckContext):
-    result = _list_from_instance(ctx, "public_subnet")
+def _instance_listing(ctx: CheckContext, subnet_key: str, wanted: str):
+    """Judge the listing from the subnet's instance: `wanted` is "denied" or "allowed"; the other
+    outcome fails with its own message."""
+    result = _list_from_instance(ctx, subnet_key)
     problem = _unexpected(result)
     if problem:
         return problem
-    if result["outcome"] == "allowed":
-        return failed("allowed", **_facts(result))
-    return passed(**_facts(result))
+    if result["outcome"] != wanted:
+        return failed(result["outcome"], **_facts(result))
+    if wanted == "allowed" and not result["keys"]:
+        return failed("empty", **_facts(result))
+    return passed(**_facts(result), count=len(result.get("keys", [])))
+
+
+def list_from_public_denied(ctx: CheckContext):
+    return _instance_listing(ctx, "public_subnet", "denied")
 
 
 def list_from_private_allowed(ctx: CheckContext):
-    result = _list_from_instance(ctx, "private_subnet")
-    problem = _unexpected(result)
-    if problem:
-        return problem
-    if result["outcome"] == "denied":
-        return failed("denied", **_facts(result))
-    if not result["keys"]:
-        return failed("empty", **_facts(result))
-    return passed(**_facts(result), count=len(result["keys"]))
+    return _instance_listing(ctx, "private_subnet", "allowed")
 
 
 def list_from_host_denied(ctx: CheckContext):
