@@ -39,23 +39,24 @@ from .i18n import LANGS, t
 
 # Feature command groups live in sandbox/commands/<name>.py, each with register(cli); listing a
 # module here adds its commands to `awslab`.
-COMMAND_MODULES: tuple[str, ...] = ("policy", "instance")
+COMMAND_MODULES: tuple[str, ...] = ("idp", "trail", "policy", "instance")
+
 
 def _print_task(sc, acct: accounts.Account, lang: str) -> None:
     from grader.scenario import fill
 
     console = Console()
     names = sc.render_names(acct.account_id)
-    console.rule(f"[bold]{sc.text('title', lang, acct.account_id)}[/] ({sc.id})")
-    console.print(Markdown(sc.text("task", lang, acct.account_id)))
+    console.rule(f"[bold]{sc.text('title', lang, acct.account_id, acct.region)}[/] ({sc.id})")
+    console.print(Markdown(sc.text("task", lang, acct.account_id, acct.region)))
     console.print(f"\n[bold]{t('show-names', lang, account=acct.account_id)}[/]")
     for key, value in names.items():
         console.print(f"  {key}: [cyan]{value}[/]")
     console.print(f"\n[bold]{t('show-end-state', lang)}[/]")
-    console.print(Markdown(sc.text("end_state", lang, acct.account_id)))
+    console.print(Markdown(sc.text("end_state", lang, acct.account_id, acct.region)))
     console.print(f"\n[bold]{t('show-checks', lang)}[/]")
     for c in sc.checks:
-        console.print(f"  - {fill(c.title, lang, names)} ({c.points})")
+        console.print(f"  - {fill(c.title, lang, sc.values(acct.account_id, acct.region))} ({c.points})")
 
 
 def _seed(sc, acct: accounts.Account) -> None:
@@ -158,9 +159,9 @@ def build_cli() -> click.Group:
         click.echo(json.dumps({
             "scenario": sc.id, "account": acct.account_id, "region": acct.region, "lang": lang,
             "names": sc.render_names(acct.account_id),
-            "title": sc.text("title", lang, acct.account_id),
-            "task": sc.text("task", lang, acct.account_id),
-            "end_state": sc.text("end_state", lang, acct.account_id),
+            "title": sc.text("title", lang, acct.account_id, acct.region),
+            "task": sc.text("task", lang, acct.account_id, acct.region),
+            "end_state": sc.text("end_state", lang, acct.account_id, acct.region),
             "max_score": sc.max_score,
             "checks": [{"id": c.id, "points": c.points} for c in sc.checks],
         }, ensure_ascii=False, indent=2))
@@ -221,7 +222,7 @@ def build_cli() -> click.Group:
         for problem in result.cleanup_problems:
             click.echo(f"awslab: {t('warning-prefix')}: {t('warn-cleanup-failed', problem=problem)}", err=True)
 
-        title = sc.text("title", lang, acct.account_id)
+        title = sc.text("title", lang, acct.account_id, acct.region)
         if fmt == "text" and not output:
             report.print_text(result, title, debug=debug)
         elif fmt == "text":
@@ -246,18 +247,18 @@ def build_cli() -> click.Group:
         from grader.scenario import fill
 
         lang, sc, acct = resolve(scenario_id, account, region, endpoint, lang)
-        names = sc.render_names(acct.account_id)
+        values = sc.values(acct.account_id, acct.region)
         total = len(sc.hints)
         used = progress.get(acct.account_id, sc.id).get("hints_used", 0)
         if used >= total:
             for i, h in enumerate(sc.hints, 1):
-                click.echo(f"{i}. {fill(h.text, lang, names)}")
+                click.echo(f"{i}. {fill(h.text, lang, values)}")
             click.echo(t("hint-none-left", lang, scenario=sc.id, total=total))
             return
         n = progress.record_hint(acct.account_id, sc.id, total)
         h = sc.hints[n - 1]
         click.echo(t("hint-header", lang, n=n, total=total, scenario=sc.id, cost=h.cost))
-        click.echo(fill(h.text, lang, names))
+        click.echo(fill(h.text, lang, values))
 
     @cli.command(help=t("help-solve"))
     @click.argument("scenario_id", metavar="SCENARIO")

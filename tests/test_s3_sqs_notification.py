@@ -2,6 +2,7 @@
 messages tell the learner what is wrong. Real emulator; each test has its own account."""
 
 import json
+import time
 
 import pytest
 from botocore.exceptions import ClientError
@@ -177,7 +178,12 @@ def test_flow_leaves_the_learners_messages_and_objects_alone(env):
     assert out.returncode == 0, out.stderr
     env.s3.put_object(Bucket=env.names["bucket"], Key="hane.jpg", Body=b"jpeg")
     url = env.sqs.get_queue_url(QueueName=env.names["queue"])["QueueUrl"]
+    # S3 delivers asynchronously: take the "before" picture only once the learner's upload arrived.
+    deadline = time.monotonic() + 10
+    while not any("hane.jpg" in b for b in _bodies(env, url)) and time.monotonic() < deadline:
+        time.sleep(0.05)
     before = _bodies(env, url)
+    assert any("hane.jpg" in b for b in before)
     result, _ = grade(env)
     assert result.passed
     assert _bodies(env, url) == before  # probe messages removed, nothing received or lost

@@ -81,7 +81,7 @@ def enforce_s3_policies(chain: HandlerChain, context: RequestContext, response: 
     operation = context.operation.name
     params = context.service_request or {}
     checks = checks_for(operation, params)
-    buckets = {c.bucket: localstack_state.bucket_of(c.bucket) for c in checks if c.bucket}
+    buckets = {c.bucket: localstack_state.find_bucket(c.bucket) for c in checks if c.bucket}
     target = checks[-1]
     bucket = buckets.get(target.bucket)
     if target.bucket and bucket is None and operation != "CreateBucket":
