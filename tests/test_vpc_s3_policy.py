@@ -264,9 +264,9 @@ def lab(emulator):
         found = ec2.describe_instances(Filters=[{"Name": "tag:Name", "Values": [name]}])["Reservations"]
         return found[0]["Instances"][0]["InstanceId"]
 
-    yield {"account": account, "names": names, "public": instance("vpce-public"),
-           "private": instance("vpce-private")}
-    env.emulator.reset_account(account.account_id)
+    # The account is this module's own; the session's emulator goes away with it.
+    return {"account": account, "names": names, "public": instance("vpce-public"),
+            "private": instance("vpce-private")}
 
 
 def _exec(lab, instance, *command, **env):
