@@ -39,7 +39,7 @@ from .i18n import LANGS, t
 
 # Feature command groups live in sandbox/commands/<name>.py, each with register(cli); listing a
 # module here adds its commands to `awslab`.
-COMMAND_MODULES: tuple[str, ...] = ("idp", "trail", "policy", "instance")
+COMMAND_MODULES: tuple[str, ...] = ("idp", "trail", "classroom", "policy", "instance")
 
 
 def _print_task(sc, acct: accounts.Account, lang: str) -> None:
@@ -84,11 +84,21 @@ def build_cli() -> click.Group:
     @cli.command(help=t("help-up"))
     @click.option("--port", type=int, default=config.DEFAULT_PORT, show_default=True, help=t("help-up-port"))
     @click.option("--timeout", type=float, default=90.0, show_default=True, help=t("help-up-timeout"))
+    @click.option("--classroom", is_flag=True, help=t("help-up-classroom"))
+    @click.option("--docker", "in_docker", is_flag=True, help=t("help-up-docker"))
     @lang_option
-    def up(port, timeout, lang):
+    def up(port, timeout, classroom, in_docker, lang):
         lang = i18n.use(lang)
         began = time.monotonic()
-        info, started = runtime.start(port=port, timeout=timeout)
+        extra = {"AWSLAB_CLASSROOM": "1"} if classroom else None
+        if in_docker:
+            from . import docker_runtime
+
+            endpoint, container = docker_runtime.start(port, timeout, extra)
+            click.echo(t("emulator-started-docker", lang, endpoint=endpoint, container=container[:12],
+                         seconds=f"{time.monotonic() - began:.1f}"))
+            return
+        info, started = runtime.start(port=port, timeout=timeout, extra=extra)
         if started:
             click.echo(t("emulator-started", lang, endpoint=info.endpoint, pid=info.pid, log=info.log,
                          seconds=f"{time.monotonic() - began:.1f}"))
@@ -98,11 +108,16 @@ def build_cli() -> click.Group:
     @cli.command(help=t("help-down"))
     @lang_option
     def down(lang):
+        from . import docker_runtime
+
         lang = i18n.use(lang)
         info = runtime.stop()
+        container = docker_runtime.stop() if docker_runtime.state_file().is_file() else None
         if info:
             click.echo(t("emulator-stopped", lang, pid=info.pid))
-        else:
+        if container:
+            click.echo(t("emulator-stopped-docker", lang, container=container[:12]))
+        if not info and not container:
             click.echo(t("emulator-not-running", lang, home=config.home()))
 
     @cli.command(help=t("help-status"))
@@ -194,7 +209,7 @@ def build_cli() -> click.Group:
         sc = _scenario(scenario_id) if scenario_id else None
         require_emulator(acct.endpoint)
         began = time.monotonic()
-        done = EmulatorClient(acct.endpoint).reset_account(acct.account_id)
+        done = EmulatorClient.for_account(acct).reset_account(acct.account_id)
         if sc:
             _seed(sc, acct)
         click.echo(t("reset-done", lang, account=acct.account_id, seconds=f"{time.monotonic() - began:.2f}",

@@ -2,12 +2,12 @@
 messages tell the learner what is wrong. Real emulator; each test has its own account."""
 
 import json
-import time
 
 import pytest
 from botocore.exceptions import ClientError
 
 from grader import engine
+from grader.check import CheckContext
 from grader import scenario as scenarios
 
 SC = scenarios.get("s3-sqs-notification")
@@ -178,12 +178,10 @@ def test_flow_leaves_the_learners_messages_and_objects_alone(env):
     assert out.returncode == 0, out.stderr
     env.s3.put_object(Bucket=env.names["bucket"], Key="hane.jpg", Body=b"jpeg")
     url = env.sqs.get_queue_url(QueueName=env.names["queue"])["QueueUrl"]
-    # S3 delivers asynchronously: take the "before" picture only once the learner's upload arrived.
-    deadline = time.monotonic() + 10
-    while not any("hane.jpg" in b for b in _bodies(env, url)) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    before = _bodies(env, url)
-    assert any("hane.jpg" in b for b in before)
+    # S3 delivers the notification asynchronously: wait for it, so `before` holds the learner's message
+    before = CheckContext.wait_for(lambda: [b for b in _bodies(env, url) if "hane.jpg" in b] and _bodies(env, url),
+                                   timeout=10)
+    assert before, "the learner's own upload was never notified"
     result, _ = grade(env)
     assert result.passed
     assert _bodies(env, url) == before  # probe messages removed, nothing received or lost

@@ -333,3 +333,27 @@ def test_simulate_from_files_and_enforcement_command(tmp_path, account):
     assert state.returncode == 0 and f"account {account.account_id}: on (set for this account)" in state.stdout
     state = run_cli("policy", "enforcement", "--account", account.account_id, "--lang", "ja")
     assert "有効" in state.stdout
+
+
+def test_exec_in_classroom_mode_gets_the_instance_role_only_for_its_own_account(classroom):
+    """In classroom mode routes that name an account need that account's signature: `awslab exec`
+    opens the instance's metadata service with a signed call and hands the SDK a token URL."""
+    learner, other = classroom.learners[0], classroom.learners[1]
+    account = Account(learner.account_id, "ap-northeast-1", classroom.endpoint, learner.secret)
+    iam, ec2 = account.client("iam"), account.client("ec2")
+    iam.create_role(RoleName="Ec2InClass", AssumeRolePolicyDocument=TRUST_EC2)
+    iam.create_instance_profile(InstanceProfileName="Ec2InClass")
+    iam.add_role_to_instance_profile(InstanceProfileName="Ec2InClass", RoleName="Ec2InClass")
+    instance = ec2.run_instances(ImageId=ec2.describe_images()["Images"][0]["ImageId"], MinCount=1, MaxCount=1,
+                                 IamInstanceProfile={"Name": "Ec2InClass"})["Instances"][0]["InstanceId"]
+    script = "import botocore.session; print(botocore.session.get_session().get_credentials().access_key)"
+    out = run_cli("exec", "--instance", instance, "--account", learner.account_id, "--endpoint", classroom.endpoint,
+                  "--", sys.executable, "-c", script, env={"AWSLAB_HOME": str(classroom.home)})
+    assert out.returncode == 0, out.stderr
+    identity = EmulatorClient(classroom.endpoint).identity(out.stdout.strip())
+    assert identity["arn"] == f"arn:aws:sts::{learner.account_id}:assumed-role/Ec2InClass/{instance}"
+    # Another learner's signature does not open this account's instance metadata.
+    intruder = EmulatorClient.for_account(Account(learner.account_id, "ap-northeast-1", classroom.endpoint,
+                                                  other.secret))
+    with pytest.raises(Exception, match="403"):
+        intruder.imds_endpoint(learner.account_id, "ap-northeast-1", instance)

@@ -91,7 +91,7 @@ def register(cli: click.Group) -> None:
         lang = i18n.use(lang)
         acct = accounts.resolve(account, region, endpoint)
         require_emulator(acct.endpoint)
-        client = EmulatorClient(acct.endpoint)
+        client = EmulatorClient.for_account(acct)  # routes naming the account want its signature
         found = client.network_path(acct.account_id, acct.region, instance_id, "s3")
         if found is None:
             raise AwslabError(t("exec-no-instance", instance=instance_id, account=acct.account_id, region=acct.region))
@@ -103,12 +103,13 @@ def register(cli: click.Group) -> None:
                 click.echo(t("exec-path", lang, instance=instance_id, service="s3" if name == "service" else "internet",
                              via=path["via"], detail=json.dumps({k: v for k, v in path.items() if v and k not in (
                                  "instance_id", "service", "via")}, ensure_ascii=False)), err=True)
+        imds = client.imds_endpoint(acct.account_id, acct.region, instance_id)
         with contextlib.ExitStack() as stack:
             def url_for(path: dict) -> str:
                 return acct.endpoint if path["via"] != "none" else stack.enter_context(unreachable_endpoint())
 
-            env = instance_environment(os.environ, client.imds_endpoint(acct.account_id, acct.region, instance_id),
-                                       acct.region, url_for(found["service"]), url_for(found["internet"]))
+            env = instance_environment(os.environ, imds, acct.region, url_for(found["service"]),
+                                       url_for(found["internet"]))
             try:
                 code = subprocess.call(list(command), env=env)
             except FileNotFoundError:

@@ -193,7 +193,7 @@ def register(cli: click.Group) -> None:
         lang = i18n.use(lang)
         acct = accounts.resolve(account, region, endpoint)
         require_emulator(acct.endpoint)
-        client = EmulatorClient(acct.endpoint)
+        client = EmulatorClient.for_account(acct)
         if s3_setting is None:
             state = client.s3_enforcement(acct.account_id)
         else:

@@ -74,6 +74,8 @@ class Refused:
 _lock = threading.Lock()
 _by_key: dict[str, InstanceSession] = {}
 _by_instance: dict[tuple[str, str, str], InstanceSession] = {}
+# Capability tokens for the unsigned IMDS requests of SDKs (`awslab exec`): token -> instance.
+_imds_tokens: dict[str, tuple[str, str, str]] = {}
 
 
 def _now() -> datetime:
@@ -154,8 +156,27 @@ def session_for_key(access_key_id: str | None) -> InstanceSession | None:
     return _by_key.get(access_key_id) if access_key_id else None
 
 
+def open_imds(account_id: str, region: str, instance_id: str) -> str:
+    """A token naming one instance's metadata service. SDKs call IMDS unsigned; in classroom mode
+    routes that name an account need the account's signature, so `awslab exec` asks for this token
+    with a signed request and gives the SDK a URL holding the token instead of the account."""
+    import secrets
+
+    instance(account_id, region, instance_id)  # NoInstance for an unknown one
+    token = "t" + secrets.token_hex(16)
+    with _lock:
+        _imds_tokens[token] = (account_id, region, instance_id)
+    return token
+
+
+def imds_target(token: str) -> tuple[str, str, str] | None:
+    return _imds_tokens.get(token)
+
+
 def forget_account(account_id: str) -> None:
     with _lock:
+        for token in [t for t, target in _imds_tokens.items() if target[0] == account_id]:
+            del _imds_tokens[token]
         for key in [k for k, s in _by_key.items() if s.account_id == account_id]:
             del _by_key[key]
         for key in [k for k in _by_instance if k[0] == account_id]:

@@ -9,6 +9,10 @@
     dynamic/instance-identity/document (Amazon EC2 User Guide, "Instance metadata categories").
 /_awslab/network/<account>/<region>/<instance-id>?service=s3[&service_region=...]  the network path
     of the instance's requests to that service and to the internet (paths.NetworkPath).
+POST /_awslab/network/<account>/<region>/<instance-id>/imds-session -> {"path": "/_awslab/imds-session/<token>/"}:
+    the same metadata service under a token instead of the account, for SDKs that call IMDS unsigned
+    (in classroom mode the sigv4 plugin lets only the account's own signed calls reach routes that
+    name an account, and the token is handed out by such a call).
 """
 
 from __future__ import annotations
@@ -41,6 +45,25 @@ class NetworkRoutes:
     def imds(self, request: Request, account_id: str, region: str, instance_id: str, path: str) -> Response:
         if bad_account(account_id):
             return _not_found()
+        return self._imds(request, account_id, region, instance_id, path)
+
+    @route("/_awslab/imds-session/<token>/<path:path>", methods=["GET", "PUT"])
+    def imds_session(self, request: Request, token: str, path: str) -> Response:
+        target = instances.imds_target(token)
+        return self._imds(request, *target, path) if target else _not_found()
+
+    @route("/_awslab/network/<account_id>/<region>/<instance_id>/imds-session", methods=["POST"])
+    def open_imds_session(self, request: Request, account_id: str, region: str, instance_id: str) -> Response:
+        refused = bad_account(account_id)
+        if refused:
+            return refused
+        try:
+            token = instances.open_imds(account_id, region, instance_id)
+        except instances.NoInstance:
+            return error_response("InvalidInstanceID.NotFound", f"The instance ID '{instance_id}' does not exist", 404)
+        return json_response({"path": f"/_awslab/imds-session/{token}/"})
+
+    def _imds(self, request: Request, account_id: str, region: str, instance_id: str, path: str) -> Response:
         path = path.strip("/")
         if path == "latest/api/token":
             if request.method != "PUT":
