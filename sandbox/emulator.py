@@ -62,6 +62,13 @@ class EmulatorClient:
         _check(resp)
         return resp.json()
 
+    def identity(self, access_key_id: str) -> dict:
+        """The principal behind an access key, with its CloudTrail userIdentity element
+        (sandbox/plugins/identity/callers.py)."""
+        resp = self._request("GET", f"/_awslab/identity/{access_key_id}")
+        _check(resp)
+        return resp.json()
+
     def peek_messages(self, account_id: str, region: str, queue_name: str) -> list[dict]:
         """Every message of a queue, visible, in flight or delayed, without receiving any.
 
