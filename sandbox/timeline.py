@@ -33,6 +33,14 @@ def clock(entry: dict) -> str:
     return when.strftime("%H:%M:%S.") + f"{when.microsecond // 1000:03d}"
 
 
+def who(entry: dict) -> str:
+    """The caller in short: root, user/alice, assumed-role/Lambda-Execute-Instance/MyFunctionEC2,
+    or the AWS service principal that acted."""
+    if entry.get("caller"):
+        return entry["caller"].split(":", 5)[-1]
+    return entry.get("principal") or entry.get("access_key") or "-"
+
+
 def _what(entry: dict) -> str:
     """What an API call acted on."""
     if entry.get("instance_ids"):
@@ -63,7 +71,7 @@ def describe(entry: dict, lang: str | None = None) -> str:
     e = entry
     if hop == "api-call":
         text = t("hop-api-call", lang, service=e.get("service"), operation=e.get("operation"),
-                 what=_what(e), status=e.get("status"))
+                 what=_what(e), status=_status(e), by=who(e))
         if e.get("error_code"):
             text += f" ({e['error_code']}: {e.get('error_message', '')})"
         return text
@@ -90,19 +98,23 @@ def describe(entry: dict, lang: str | None = None) -> str:
     if hop == "lambda-result":
         return _lambda_result(e, lang)
     if hop == "sqs-delivery":
-        key = "hop-sqs-delivery-ok" if e.get("status") == "ok" else "hop-sqs-delivery-refused"
+        key = "hop-sqs-delivery-refused" if e.get("status") in ("denied", "error") else "hop-sqs-delivery-ok"
         return t(key, lang, principal=e.get("principal"), queue=e.get("queue"),
                  source=short_name(e.get("source_arn")),
                  error=e.get("error_code") or e.get("status"))
     if hop == "s3-delivery":
-        by = e.get("principal") or e.get("access_key") or "-"
         text = t("hop-s3-delivery", lang, bucket=e.get("bucket"), key=e.get("key"),
-                 operation=e.get("operation"), by=by)
+                 operation=e.get("operation"), by=who(e))
         if e.get("error_code"):
             text += f" ({e['error_code']}: {e.get('error_message', '')})"
         return text
     fields = {k: v for k, v in e.items() if k not in ("seq", "time", "account", "region", "hop")}
     return f"{hop}: {json.dumps(fields, ensure_ascii=False)[:300]}"
+
+
+def _status(entry: dict) -> str:
+    """A request's HTTP status; "…" while the request is still being served."""
+    return "…" if entry.get("status") is None else str(entry["status"])
 
 
 def _rule_label(entry: dict, lang: str | None) -> str:

@@ -49,7 +49,8 @@ def test_ec2_stop_to_queue_hops_in_order(account):
 
     hops = _wait_hops(account, since, stop_seen_by_every_rule)
     call = _index(hops, "api-call", service="ec2", operation="StopInstances", status=200,
-                  instance_ids=[instance_id], access_key=account.account_id)
+                  instance_ids=[instance_id], access_key=account.account_id,
+                  caller=f"arn:aws:iam::{account.account_id}:root")
     stopped = next(e for e in hops if e["hop"] == "event-put" and e["detail"]["state"] == "stopped")
     put = hops.index(stopped)
     matched = _index(hops, "rule-matched", rule="stops", event_id=stopped["event_id"])
@@ -117,7 +118,7 @@ def test_events_command(account, cli):
     out = cli("events", "--account", account.account_id)
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
-    assert f"ec2 RunInstances {instance_id} → HTTP 200" in lines[0]
+    assert f"ec2 RunInstances {instance_id} → HTTP 200 (by root)" in lines[0]
     assert any(f'aws.ec2 "EC2 Instance State-change Notification" {instance_id} → running' in x for x in lines)
     ja = cli("events", "--account", account.account_id, "--lang", "ja", "--last", "1")
     assert "バス default にイベント" in ja.stdout and len(ja.stdout.splitlines()) == 1

@@ -5,8 +5,8 @@ Hops recorded here (fields besides seq/time/account/region/hop; the Lambda execu
 `lambda-result`):
 
   api-call          a learner's (or a function's) call that starts a flow: service, operation,
-                    status (HTTP), error_code/error_message when it failed, access_key, and what it
-                    touched (instance_ids, bucket/key, queue, function, topic, entries)
+                    status (HTTP), error_code/error_message when it failed, access_key, caller
+                    (the principal's ARN), and what it touched (instance_ids, bucket/key, queue, function, topic, entries)
   event-put         an event put on a bus: bus, event_id, source, detail_type, resources, detail
   rule-matched      a rule of that bus matched the event: rule, rule_arn, bus, event_id, targets
   rule-not-matched  it did not (reason "pattern" or "disabled"): same fields
@@ -18,12 +18,13 @@ Hops recorded here (fields besides seq/time/account/region/hop; the Lambda execu
   trigger-done      the batch's outcome: status ok (messages deleted) | error (messages stay and come
                     back after the visibility timeout), error, same ids
   sqs-delivery      an AWS service sent a message to a queue: queue, queue_arn, principal,
-                    source_arn, message_id, status ok|denied, error
-  s3-delivery       an object was written: bucket, key, operation, etag, status, access_key or
-                    principal (a service writing, e.g. CloudTrail log delivery)
+                    source_arn, message_ids, status ok|denied|error, error_code/error_message
+  s3-delivery       an object was written: bucket, key, operation, etag, status, access_key and
+                    caller, or principal (a service writing, e.g. CloudTrail log delivery)
 
-Nothing here changes what LocalStack does: each hook records and then lets the original run
-(its exceptions pass through unchanged).
+Hops of requests are recorded when the request arrives and completed (status, errors, ids) when
+its response leaves; until then their status is null. Nothing here changes what LocalStack does:
+each hook records and then lets the original run (its exceptions pass through unchanged).
 """
 
 from __future__ import annotations
@@ -34,10 +35,10 @@ import logging
 from localstack.aws.api import RequestContext
 from localstack.aws.chain import HandlerChain
 from localstack.http import Response
-from localstack.utils.aws.request_context import extract_access_key_id_from_auth_header
 from localstack.utils.patch import patch
 
-from .store import record
+from ..identity.callers import access_key_of, caller_of
+from .store import record, update
 
 LOG = logging.getLogger(__name__)
 
@@ -56,48 +57,79 @@ DETAIL_LIMIT = 2000  # characters of an event's detail kept in the journal
 
 
 # ---- request chain ---------------------------------------------------------------------------
+# A hop is recorded when the request arrives (before the service acts), so that what it causes
+# (a notification, a function run, a message picked up by a trigger) comes after it in the journal;
+# its outcome (status, errors, ids from the response) is filled in when the response leaves.
 
-def record_request(chain: HandlerChain, context: RequestContext, response: Response) -> None:
+_ENTRY = "_awslab_journal_entry"  # attribute of the RequestContext holding the hop to complete
+
+
+def begin_request(chain: HandlerChain, context: RequestContext, response: Response) -> None:
     if context.service is None or context.operation is None:
         return
     service, operation = context.service.service_name, context.operation.name
     try:
         if service == "s3" and operation in S3_WRITES:
-            _s3_delivery(context, response)
+            entry = _s3_delivery(context)
         elif service == "sqs" and operation in FLOW_OPERATIONS["sqs"] and context.is_internal_call:
-            _sqs_delivery(context, response)
+            entry = _sqs_delivery(context)
         elif operation in FLOW_OPERATIONS.get(service, ()) and not context.is_internal_call:
-            _api_call(context, response)
+            entry = _api_call(context)
+        else:
+            return
     except Exception:  # the journal must never break a request; the log says what went wrong
         LOG.exception("awslab journal: could not record %s.%s", service, operation)
+        return
+    if entry is not None:
+        setattr(context, _ENTRY, entry)
 
 
-def _outcome(context: RequestContext, response: Response) -> dict:
-    fields = {"status": response.status_code}
+def end_request(chain: HandlerChain, context: RequestContext, response: Response) -> None:
+    entry = getattr(context, _ENTRY, None)
+    if entry is None:
+        return
+    try:
+        update(entry, **_outcome(entry["hop"], context, response))
+    except Exception:
+        LOG.exception("awslab journal: could not complete %s", entry.get("hop"))
+
+
+def _outcome(hop: str, context: RequestContext, response: Response) -> dict:
+    status = response.status_code
+    fields = {"status": status}
     if exc := context.service_exception:
         fields["error_code"] = getattr(exc, "code", type(exc).__name__)
         fields["error_message"] = getattr(exc, "message", str(exc))
+    result = context.service_response or {}
+    if hop == "sqs-delivery":
+        fields["status"] = "ok" if status < 400 else ("denied" if status == 403 else "error")
+        fields["message_ids"] = ([result["MessageId"]] if result.get("MessageId")
+                                 else [e.get("MessageId") for e in result.get("Successful") or []])
+    elif hop == "s3-delivery":
+        fields["etag"] = result.get("ETag") or (result.get("CopyObjectResult") or {}).get("ETag")
+    elif context.operation.name == "RunInstances":
+        fields["instance_ids"] = [i.get("InstanceId") for i in result.get("Instances") or []]
     return fields
 
 
-def _api_call(context: RequestContext, response: Response) -> None:
+def _api_call(context: RequestContext) -> dict:
     request = context.service_request or {}
-    result = context.service_response or {}
-    fields = {
-        "service": context.service.service_name,
-        "operation": context.operation.name,
-        **_outcome(context, response),
-        "access_key": extract_access_key_id_from_auth_header(context.request.headers),
-        **_touched(context.service.service_name, request, result),
-    }
-    record(context.account_id, context.region, "api-call", **fields)
+    return record(context.account_id, context.region, "api-call",
+                  service=context.service.service_name, operation=context.operation.name, status=None,
+                  **_caller(context), **_touched(context.service.service_name, request))
 
 
-def _touched(service: str, request: dict, result: dict) -> dict:
-    """What the call acted on, in a few plain fields."""
+def _caller(context: RequestContext) -> dict:
+    """Who made the call: the access key and its principal's ARN (a function's calls show its role
+    session, arn:aws:sts::<account>:assumed-role/<role>/<function>)."""
+    caller = caller_of(context)
+    return {"access_key": access_key_of(context.request), "caller": caller.arn if caller else None}
+
+
+def _touched(service: str, request: dict) -> dict:
+    """What the call acts on, in a few plain fields."""
     if service == "ec2":
-        ids = request.get("InstanceIds") or [i.get("InstanceId") for i in result.get("Instances") or []]
-        return {"instance_ids": list(ids)}
+        return {"instance_ids": list(request.get("InstanceIds") or [])}
     if service == "s3":
         keys = [o.get("Key") for o in (request.get("Delete") or {}).get("Objects") or []]
         return {"bucket": request.get("Bucket"), "key": request.get("Key") or ", ".join(keys)}
@@ -115,51 +147,38 @@ def _touched(service: str, request: dict, result: dict) -> dict:
     return {}
 
 
-def _s3_delivery(context: RequestContext, response: Response) -> None:
+def _s3_delivery(context: RequestContext) -> dict:
     request = context.service_request or {}
-    result = context.service_response or {}
-    fields = {
-        "operation": context.operation.name,
-        "bucket": request.get("Bucket"),
-        "key": request.get("Key"),
-        "etag": result.get("ETag") or (result.get("CopyObjectResult") or {}).get("ETag"),
-        **_outcome(context, response),
-    }
+    fields = {"operation": context.operation.name, "bucket": request.get("Bucket"), "key": request.get("Key"),
+              "status": None}
     if context.is_internal_call:
         fields["principal"] = (context.internal_request_params or {}).get("service_principal")
     else:
-        fields["access_key"] = extract_access_key_id_from_auth_header(context.request.headers)
+        fields.update(_caller(context))
     if source := request.get("CopySource"):
         fields["copy_source"] = source if isinstance(source, str) else f"{source.get('Bucket')}/{source.get('Key')}"
-    record(context.account_id, context.region, "s3-delivery", **fields)
+    return record(context.account_id, context.region, "s3-delivery", **fields)
 
 
-def _sqs_delivery(context: RequestContext, response: Response) -> None:
+def _sqs_delivery(context: RequestContext) -> dict | None:
     from localstack.services.sqs.utils import parse_queue_url
 
     params = context.internal_request_params or {}
     principal = params.get("service_principal")
     if not principal:
-        return  # LocalStack moving messages on its own behalf, not a delivery by an AWS service
-    request = context.service_request or {}
-    queue_url = request.get("QueueUrl") or ""
+        return None  # LocalStack moving messages on its own behalf, not a delivery by an AWS service
     try:
-        account_id, region, name = parse_queue_url(queue_url)
+        account_id, region, name = parse_queue_url((context.service_request or {}).get("QueueUrl") or "")
     except ValueError:
-        return
+        return None
     region = region or context.region
-    outcome = _outcome(context, response)
-    result = context.service_response or {}
-    ids = [result["MessageId"]] if result.get("MessageId") else [e.get("MessageId") for e in result.get("Successful") or []]
-    record(
+    return record(
         account_id, region, "sqs-delivery",
         queue=name,
         queue_arn=f"arn:aws:sqs:{region}:{account_id}:{name}",
         principal=principal if "." in principal else f"{principal}.amazonaws.com",
         source_arn=params.get("source_arn"),
-        message_ids=ids,
-        status="ok" if response.status_code < 400 else ("denied" if response.status_code == 403 else "error"),
-        **{k: v for k, v in outcome.items() if k != "status"},
+        status=None,
     )
 
 

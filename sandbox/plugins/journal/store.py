@@ -42,10 +42,16 @@ def record(account_id: str, region: str, hop: str, **fields) -> dict:
     return entry
 
 
+def update(entry: dict, **fields) -> None:
+    """Complete a recorded hop (its outcome is known only when the response leaves)."""
+    with _lock:
+        entry.update(fields)
+
+
 def entries(account_id: str, since: int = 0, last: int | None = None) -> list[dict]:
     """The account's hops with seq > since, oldest first; only the newest `last` of them if given."""
     with _lock:
-        found = [e for e in _entries.get(account_id, ()) if e["seq"] > since]
+        found = [dict(e) for e in _entries.get(account_id, ()) if e["seq"] > since]
     return found[len(found) - last:] if last is not None and last < len(found) else found
 
 
