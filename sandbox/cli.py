@@ -266,9 +266,7 @@ def build_cli() -> click.Group:
     def solve(scenario_id, account, region, endpoint, lang):
         lang, sc, acct = resolve(scenario_id, account, region, endpoint, lang)
         require_emulator(acct.endpoint)
-        args = [sys.executable, str(sc.solution_path)]
-        for key, value in sc.render_names(acct.account_id).items():
-            args += [f"--{key}", value]
+        args = sc.solution_args(sc.render_names(acct.account_id))
         code = subprocess.call(args, env={**os.environ, **acct.env()}, stdin=subprocess.DEVNULL)
         if code != 0:
             raise AwslabError(t("solve-failed", lang, scenario=sc.id, code=code))

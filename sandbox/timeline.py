@@ -136,9 +136,10 @@ def _lambda_result(e: dict, lang: str | None) -> str:
              error=": ".join(x for x in (e.get("error_type"), e.get("error_message")) if x) or "-")
 
 
-def log_tail_lines(entry: dict) -> list[str]:
-    """The last lines of a failed function's log (the Lambda executor records log_tail)."""
-    if entry.get("hop") != "lambda-result" or entry.get("status") == "ok":
+def log_tail_lines(entry: dict, failed_only: bool = True) -> list[str]:
+    """The last lines of a function's log (the Lambda executor records log_tail); by default only
+    for a failed run, where they explain the failure."""
+    if entry.get("hop") != "lambda-result" or (failed_only and entry.get("status") == "ok"):
         return []
     tail = entry.get("log_tail") or ""
     lines = [line for line in str(tail).splitlines() if line.strip()]
