@@ -14,6 +14,7 @@ from datetime import datetime
 from .i18n import t
 
 LOG_TAIL_LINES = 3  # lines of a failed function's log shown under its result
+LOG_LINE_CHARS = 240  # a longer log line (a stack trace on one line) is cut
 
 
 def short_name(arn: str | None) -> str:
@@ -99,11 +100,13 @@ def describe(entry: dict, lang: str | None = None) -> str:
         return _lambda_result(e, lang)
     if hop == "sqs-delivery":
         key = "hop-sqs-delivery-refused" if e.get("status") in ("denied", "error") else "hop-sqs-delivery-ok"
-        return t(key, lang, principal=e.get("principal"), queue=e.get("queue"),
+        text = t(key, lang, principal=e.get("principal"), queue=e.get("queue"),
                  source=short_name(e.get("source_arn")),
                  error=e.get("error_code") or e.get("status"))
+        about = " ".join([e["about"], *[k for k in e.get("keys") or [] if k]]) if e.get("about") else ""
+        return f"{text}: {about}" if about else text
     if hop == "s3-delivery":
-        text = t("hop-s3-delivery", lang, bucket=e.get("bucket"), key=e.get("key"),
+        text = t("hop-s3-delivery", lang, bucket=e.get("bucket"), object=e.get("key"),
                  operation=e.get("operation"), by=who(e))
         if e.get("error_code"):
             text += f" ({e['error_code']}: {e.get('error_message', '')})"
@@ -143,7 +146,7 @@ def log_tail_lines(entry: dict, failed_only: bool = True) -> list[str]:
         return []
     tail = entry.get("log_tail") or ""
     lines = [line for line in str(tail).splitlines() if line.strip()]
-    return lines[-LOG_TAIL_LINES:]
+    return [line if len(line) <= LOG_LINE_CHARS else line[:LOG_LINE_CHARS] + "…" for line in lines[-LOG_TAIL_LINES:]]
 
 
 def render(entries: list[dict], lang: str | None = None) -> list[str]:

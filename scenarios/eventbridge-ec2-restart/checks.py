@@ -24,6 +24,7 @@ from grader.flows import Journal, error_text, log_excerpt
 from sandbox import iam_policy
 
 FLOW_WAIT_S = 15.0  # how long the instance may take to run again
+GRACE_S = 1.5  # how long after the function returned it may take (its StartInstances call is done by then)
 
 
 def _instance(ctx: CheckContext) -> dict | None:
@@ -186,13 +187,19 @@ def stop_restarts_instance(ctx: CheckContext):
     ctx.on_cleanup(restart_if_still_stopped)
 
     function = ctx.names["function"]
+    first_result: list[float] = []  # when the function first returned normally
 
     def settled():
         if aws.instance_state(ctx, iid) == "running":
             return "running"
         journal.refresh()
-        if any(r["status"] != "ok" for r in journal.lambda_results(function)):
+        results = journal.lambda_results(function)
+        if any(r["status"] != "ok" for r in results):
             return "failed"  # no need to wait any longer: the journal says what broke
+        if results and not first_result:
+            first_result.append(time.monotonic())
+        if first_result and time.monotonic() - first_result[0] > GRACE_S:
+            return "failed"  # the function returned some time ago and the instance is still not running
         return None
 
     outcome = ctx.wait_for(settled, timeout=FLOW_WAIT_S)

@@ -19,7 +19,7 @@ from grader.check import CheckContext, failed, passed
 from grader.flows import Journal, error_text, log_excerpt
 
 FLOW_WAIT_S = 20.0  # upload -> notification -> trigger -> function -> copy
-LOOP_WAIT_S = 6.0  # time for the copy's own notification to reach the function
+LOOP_WAIT_S = 6.0  # time for the copy's own notification to reach the function and be handled
 
 
 def _queue_arn(ctx: CheckContext) -> str:
@@ -80,11 +80,10 @@ def _etag(ctx: CheckContext, key: str) -> str | None:
         raise
 
 
-def _probe_message(journal: Journal, upload: dict, bucket: str) -> dict | None:
-    """S3's delivery to the queue of the notification about the grader's upload (the first one from
-    the bucket after it)."""
-    found = journal.find("sqs-delivery", after=upload, principal="s3.amazonaws.com",
-                         source_arn=f"arn:aws:s3:::{bucket}")
+def _notification_about(journal: Journal, key: str, bucket: str) -> dict | None:
+    """S3's delivery to the queue of the notification about `key` (the first one)."""
+    found = [e for e in journal.find("sqs-delivery", principal="s3.amazonaws.com", source_arn=f"arn:aws:s3:::{bucket}")
+             if key in (e.get("keys") or [])]
     return found[0] if found else None
 
 
@@ -106,45 +105,52 @@ def upload_makes_copy(ctx: CheckContext):
         if _etag(ctx, copy) == expected:
             return "copied"
         journal.refresh()
-        uploads = journal.find("s3-delivery", bucket=bucket, key=source)
-        message = _probe_message(journal, uploads[0], bucket) if uploads else None
+        message = _notification_about(journal, source, bucket)
         done = _trigger_of(journal, message, "trigger-done")
         if done and done.get("status") != "ok":
             return "failed"  # the function failed on the grader's message: the journal says why
         if message and message.get("status") in ("denied", "error"):
             return "failed"
+        if done and journal.find("s3-delivery", after=message, bucket=bucket, key=copy):
+            # The function has returned, so its writes are complete: the copy is final.
+            return "copied" if _etag(ctx, copy) == expected else "different"
         return None
 
     outcome = ctx.wait_for(settled, timeout=FLOW_WAIT_S, interval=0.1)
     seconds = f"{time.monotonic() - started:.1f}"
+    if outcome == "different":
+        size = ctx.client("s3").head_object(Bucket=bucket, Key=copy)["ContentLength"]
+        return failed("different-bytes", size=size, expected_size=len(body))
     if outcome != "copied":
         time.sleep(0.3)  # let the last hops of a slow run land before reading them
         journal.refresh()
         return _broken_hop(ctx, journal, seconds)
-    got = ctx.client("s3").get_object(Bucket=bucket, Key=copy)["Body"].read()
-    if got != body:
-        return failed("different-bytes", size=len(got), expected_size=len(body))
-    loop = _copies_itself(ctx, journal)
-    if loop:
-        return failed("loop", writes=loop, debug=journal.timeline())
-    return passed(seconds=seconds)
+    return _copy_notification(ctx, journal) or passed(seconds=seconds)
 
 
-def _copies_itself(ctx: CheckContext, journal: Journal) -> int:
-    """How often the function wrote the copy again once its own copy's notification reached it
-    (0: it did not). S3 -> SQS -> Lambda -> S3 into the same bucket is a loop unless the function
-    skips its own output."""
+def _copy_notification(ctx: CheckContext, journal: Journal):
+    """The copy is a new object too: its notification reaches the function. Handling it must neither
+    fail (SQS would return it after every visibility timeout) nor write the copy again (S3 -> SQS ->
+    Lambda -> S3 into the same bucket is then a loop). None when all is well."""
     bucket, copy = ctx.names["bucket"], ctx.names["copy_key"]
 
-    def copy_notification_handled():
+    def handled():
         journal.refresh()
-        writes = journal.find("s3-delivery", bucket=bucket, key=copy)
-        message = _probe_message(journal, writes[0], bucket) if writes else None
-        return _trigger_of(journal, message, "trigger-done")
+        return _trigger_of(journal, _notification_about(journal, copy, bucket), "trigger-done")
 
-    if not ctx.wait_for(copy_notification_handled, timeout=LOOP_WAIT_S, interval=0.1):
-        return 0
-    return len([e for e in journal.find("s3-delivery", bucket=bucket, key=copy) if not e.get("error_code")]) - 1
+    done = ctx.wait_for(handled, timeout=LOOP_WAIT_S, interval=0.1)
+    if not done:
+        return None  # it did not come back within the wait: nothing to judge
+    writes = [e for e in journal.find("s3-delivery", bucket=bucket, key=copy) if not e.get("error_code")]
+    if len(writes) > 1:
+        return failed("loop", writes=len(writes) - 1, debug=journal.timeline())
+    if done.get("status") != "ok":
+        invoked = _trigger_of(journal, _notification_about(journal, copy, bucket), "trigger-invoked")
+        failure = next((r for r in journal.lambda_results(ctx.names["function"], after=invoked)
+                        if r["status"] != "ok"), None)
+        return failed("copy-notification-fails", error=error_text(failure) if failure else done.get("error") or "-",
+                      debug=journal.timeline())
+    return None
 
 
 def _broken_hop(ctx: CheckContext, journal: Journal, seconds: str):
@@ -154,7 +160,7 @@ def _broken_hop(ctx: CheckContext, journal: Journal, seconds: str):
     uploads = journal.find("s3-delivery", bucket=bucket, key=source)
     if not uploads or uploads[0].get("error_code"):
         return failed("upload-failed", error=(uploads[0].get("error_code") if uploads else "-"), debug=debug)
-    message = _probe_message(journal, uploads[0], bucket)
+    message = _notification_about(journal, source, bucket)
     if message is None:
         return failed("not-notified", seconds=seconds, debug=debug)
     if message.get("status") in ("denied", "error"):
@@ -190,3 +196,34 @@ def _failure_key(result: dict) -> str:
     if error_type in ("KeyError", "TypeError", "IndexError") and "Records" in message:
         return "test-event"
     return "function-failed"
+
+
+# ---- the s3:TestEvent message ---------------------------------------------------------------------
+
+def test_event_skipped(ctx: CheckContext):
+    """S3 sends s3:TestEvent whenever a bucket's notification configuration is saved (S3 User Guide,
+    "Event message structure"). The grader saves the configuration again, unchanged, and watches the
+    function handle the new test message: it must not fail on it, or the message returns to the
+    queue after every visibility timeout and fails again."""
+    bucket = ctx.names["bucket"]
+    s3 = ctx.client("s3")
+    configuration = aws.bucket_notifications(ctx, bucket)
+    journal = Journal(ctx)
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=configuration)
+
+    def test_message():
+        journal.refresh()
+        found = [e for e in journal.find("sqs-delivery", principal="s3.amazonaws.com", source_arn=f"arn:aws:s3:::{bucket}")
+                 if e.get("about") == "s3:TestEvent"]
+        return found[0] if found else None
+
+    done = ctx.wait_for(lambda: _trigger_of(journal, test_message(), "trigger-done"), timeout=FLOW_WAIT_S, interval=0.1)
+    if done is None:
+        return failed("not-handled", debug=journal.timeline())
+    if done.get("status") == "ok":
+        return passed()
+    invoked = _trigger_of(journal, test_message(), "trigger-invoked")
+    failure = next((r for r in journal.lambda_results(ctx.names["function"], after=invoked) if r["status"] != "ok"), None)
+    if failure is None:
+        return failed("fails", error=done.get("error") or "-", log="-", debug=journal.timeline())
+    return failed("fails", error=error_text(failure), log=log_excerpt(failure), debug=journal.timeline())

@@ -18,7 +18,8 @@ Hops recorded here (fields besides seq/time/account/region/hop; the Lambda execu
   trigger-done      the batch's outcome: status ok (messages deleted) | error (messages stay and come
                     back after the visibility timeout), error, same ids
   sqs-delivery      an AWS service sent a message to a queue: queue, queue_arn, principal,
-                    source_arn, message_ids, status ok|denied|error, error_code/error_message
+                    source_arn, about (S3 event name, s3:TestEvent, detail-type), keys (object keys
+                    of an S3 notification), message_ids, status ok|denied|error, error_code/error_message
   s3-delivery       an object was written: bucket, key, operation, etag, status, access_key and
                     caller, or principal (a service writing, e.g. CloudTrail log delivery)
 
@@ -179,7 +180,28 @@ def _sqs_delivery(context: RequestContext) -> dict | None:
         principal=principal if "." in principal else f"{principal}.amazonaws.com",
         source_arn=params.get("source_arn"),
         status=None,
+        **_message_about((context.service_request or {}).get("MessageBody")),
     )
+
+
+def _message_about(body: str | None) -> dict:
+    """What a service's message says, in short: an S3 notification's event and object keys
+    (S3 User Guide, "Event message structure"; s3:TestEvent), an EventBridge event's detail-type."""
+    try:
+        message = json.loads(body or "")
+    except ValueError:
+        return {}
+    if not isinstance(message, dict):
+        return {}
+    if message.get("Event") == "s3:TestEvent":
+        return {"about": "s3:TestEvent", "keys": []}
+    records = message.get("Records")
+    if isinstance(records, list) and records and isinstance(records[0], dict) and "s3" in records[0]:
+        keys = [r.get("s3", {}).get("object", {}).get("key") for r in records]
+        return {"about": records[0].get("eventName"), "keys": keys}
+    if "detail-type" in message:
+        return {"about": message["detail-type"]}
+    return {}
 
 
 # ---- EventBridge -----------------------------------------------------------------------------
