@@ -89,10 +89,10 @@ def main():
         if exc.response["Error"]["Code"] != "ResourceConflictException":
             raise
         lam.update_function_code(FunctionName=args.function, ZipFile=buffer.getvalue())
-        lam.get_waiter("function_updated_v2").wait(FunctionName=args.function)
+        lam.get_waiter("function_updated_v2").wait(FunctionName=args.function, WaiterConfig={"Delay": 1})
         function_arn = lam.update_function_configuration(FunctionName=args.function, **settings)["FunctionArn"]
-        lam.get_waiter("function_updated_v2").wait(FunctionName=args.function)
-    lam.get_waiter("function_active_v2").wait(FunctionName=args.function)
+        lam.get_waiter("function_updated_v2").wait(FunctionName=args.function, WaiterConfig={"Delay": 1})
+    lam.get_waiter("function_active_v2").wait(FunctionName=args.function, WaiterConfig={"Delay": 1})
     print(f"function {function_arn}")
 
     # 4. The rule: this instance entered the stopped state; the function gets {"Action": "Stop"}.

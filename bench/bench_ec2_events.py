@@ -1,0 +1,148 @@
+"""Timings of the event flows, each the median of several runs (issue targets in brackets):
+
+- ec2 event:   StopInstances -> the "stopped" state-change event on the default bus (journal)
+- restart:     StopInstances -> instance running again, in the eventbridge-ec2-restart flow
+               (EC2 event -> rule -> Lambda -> StartInstances), first run after solve (cold
+               function) apart from the later ones (warm)                          [< 3 s]
+- copy:        PutObject hane.jpg -> hane2.jpg there, in the sqs-lambda-s3-copy flow
+- grade:       `awslab grade` of both scenarios (restart, copy) on a solved account (CLI), and the
+               in-process engine
+
+Runs in a private AWSLAB_HOME on a free port, so it can run beside a learner's sandbox or the tests.
+Usage: python bench/bench_ec2_events.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench_core import awslab, line
+
+REPO = Path(__file__).resolve().parent.parent
+RESTART = "eventbridge-ec2-restart"
+COPY = "sqs-lambda-s3-copy"
+
+
+def wait(probe, timeout: float = 15.0, interval: float = 0.01):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = probe()
+        if value:
+            return value
+        time.sleep(interval)
+    raise SystemExit(f"timed out after {timeout} s waiting for {probe.__name__}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    os.environ["AWSLAB_HOME"] = tempfile.mkdtemp(prefix="awslab-bench-")
+    os.environ["AWSLAB_LANG"] = "en"
+    sys.path.insert(0, str(REPO))
+    from grader import engine
+    from grader import scenario as scenarios
+    from grader.check import Env
+    from sandbox import accounts
+    from sandbox.emulator import EmulatorClient
+
+    awslab("up", "--port", "0")
+    try:
+        account = accounts.resolve()
+        client = EmulatorClient(account.endpoint)
+        restart = scenarios.get(RESTART)
+        env = Env(account, restart.render_names(account.account_id))
+        ec2 = env.client("ec2")
+
+        print("[eventbridge-ec2-restart: start, solve]", file=sys.stderr, flush=True)
+        awslab("start", RESTART)
+        iid = ec2.describe_instances()["Reservations"][0]["Instances"][0]["InstanceId"]
+
+        def state():
+            return ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]["State"]["Name"]
+
+        # EC2 state-change event alone (no rule yet): call -> event on the bus.
+        events = []
+        for _ in range(args.runs):
+            since = client.journal_position(account.account_id)
+            began = time.perf_counter()
+            ec2.stop_instances(InstanceIds=[iid])
+
+            def stopped_event():
+                return [e for e in client.journal(account.account_id, since)
+                        if e["hop"] == "event-put" and e["detail"].get("state") == "stopped"]
+
+            wait(stopped_event)
+            events.append(time.perf_counter() - began)
+            ec2.start_instances(InstanceIds=[iid])
+        line("ec2 stop -> event on bus", events)
+
+        awslab("solve", RESTART)
+        restarts = []
+        for i in range(args.runs + 1):
+            wait(lambda: state() == "running")
+            began = time.perf_counter()
+            ec2.stop_instances(InstanceIds=[iid])
+            time.sleep(0.005)
+
+            def running_again():
+                return state() == "running"
+
+            wait(running_again)
+            restarts.append(time.perf_counter() - began)
+        line("restart flow, cold function", restarts[:1], "[target < 3 s]")
+        line("restart flow, warm function", restarts[1:], "[target < 3 s]")
+
+        grades_restart, engine_restart = [], []
+        for _ in range(args.runs):
+            grades_restart.append(awslab("grade", RESTART))
+            began = time.perf_counter()
+            result = engine.grade(restart, account, "en")
+            engine_restart.append(time.perf_counter() - began)
+            assert result.passed, [c.message for c in result.checks if c.status != "pass"]
+        line("grade restart (CLI)", grades_restart)
+        line("grade restart (engine)", engine_restart)
+
+        print("[sqs-lambda-s3-copy: start, solve]", file=sys.stderr, flush=True)
+        copy = scenarios.get(COPY)
+        names = copy.render_names(account.account_id)
+        awslab("start", COPY)
+        awslab("solve", COPY)
+        s3 = Env(account, names).client("s3")
+        copies = []
+        for i in range(args.runs):
+            body = f"bench {i} {time.time()}".encode()
+            began = time.perf_counter()
+            s3.put_object(Bucket=names["bucket"], Key=names["source_key"], Body=body)
+
+            def copied():
+                try:
+                    return s3.get_object(Bucket=names["bucket"], Key=names["copy_key"])["Body"].read() == body
+                except s3.exceptions.NoSuchKey:
+                    return False
+
+            wait(copied, interval=0.02)
+            copies.append(time.perf_counter() - began)
+            time.sleep(1.5)  # let the copy's own notification pass before the next upload
+        line("copy flow (upload -> copy)", copies)
+
+        grades_copy, engine_copy = [], []
+        for _ in range(args.runs):
+            grades_copy.append(awslab("grade", COPY))
+            began = time.perf_counter()
+            result = engine.grade(copy, account, "en")
+            engine_copy.append(time.perf_counter() - began)
+            assert result.passed, [c.message for c in result.checks if c.status != "pass"]
+        line("grade copy (CLI)", grades_copy)
+        line("grade copy (engine)", engine_copy)
+    finally:
+        awslab("down", check=False)
+
+
+if __name__ == "__main__":
+    main()
