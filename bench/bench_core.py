@@ -39,13 +39,19 @@ def line(name: str, samples: list[float], target: str = "") -> None:
           f"max {max(samples):7.3f}   n={len(samples)}  {target}", flush=True)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def prepare(doc: str) -> argparse.Namespace:
+    """--runs from the command line; a private AWSLAB_HOME, English texts, the repo importable."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     os.environ["AWSLAB_HOME"] = tempfile.mkdtemp(prefix="awslab-bench-")
     os.environ["AWSLAB_LANG"] = "en"
     sys.path.insert(0, str(REPO))
+    return args
+
+
+def main() -> None:
+    args = prepare(__doc__)
     from grader import engine
     from grader import scenario as scenarios
     from sandbox import accounts

@@ -14,14 +14,11 @@ Usage: python bench/bench_ec2_events.py [--runs N]
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from bench_core import awslab, line
+from bench_core import awslab, line, prepare
 
 REPO = Path(__file__).resolve().parent.parent
 RESTART = "eventbridge-ec2-restart"
@@ -38,14 +35,23 @@ def wait(probe, timeout: float = 15.0, interval: float = 0.01):
     raise SystemExit(f"timed out after {timeout} s waiting for {probe.__name__}")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
-    os.environ["AWSLAB_HOME"] = tempfile.mkdtemp(prefix="awslab-bench-")
-    os.environ["AWSLAB_LANG"] = "en"
-    sys.path.insert(0, str(REPO))
+def grade_times(sc, account, runs: int, label: str) -> None:
+    """`awslab grade` (CLI) and the in-process engine, on a solved account."""
     from grader import engine
+
+    cli, in_process = [], []
+    for _ in range(runs):
+        cli.append(awslab("grade", sc.id))
+        began = time.perf_counter()
+        result = engine.grade(sc, account, "en")
+        in_process.append(time.perf_counter() - began)
+        assert result.passed, [c.message for c in result.checks if c.status != "pass"]
+    line(f"grade {label} (CLI)", cli)
+    line(f"grade {label} (engine)", in_process)
+
+
+def main() -> None:
+    args = prepare(__doc__)
     from grader import scenario as scenarios
     from grader.check import Env
     from sandbox import accounts
@@ -98,15 +104,7 @@ def main() -> None:
         line("restart flow, cold function", restarts[:1], "[target < 3 s]")
         line("restart flow, warm function", restarts[1:], "[target < 3 s]")
 
-        grades_restart, engine_restart = [], []
-        for _ in range(args.runs):
-            grades_restart.append(awslab("grade", RESTART))
-            began = time.perf_counter()
-            result = engine.grade(restart, account, "en")
-            engine_restart.append(time.perf_counter() - began)
-            assert result.passed, [c.message for c in result.checks if c.status != "pass"]
-        line("grade restart (CLI)", grades_restart)
-        line("grade restart (engine)", engine_restart)
+        grade_times(restart, account, args.runs, "restart")
 
         print("[sqs-lambda-s3-copy: start, solve]", file=sys.stderr, flush=True)
         copy = scenarios.get(COPY)
@@ -131,15 +129,7 @@ def main() -> None:
             time.sleep(1.5)  # let the copy's own notification pass before the next upload
         line("copy flow (upload -> copy)", copies)
 
-        grades_copy, engine_copy = [], []
-        for _ in range(args.runs):
-            grades_copy.append(awslab("grade", COPY))
-            began = time.perf_counter()
-            result = engine.grade(copy, account, "en")
-            engine_copy.append(time.perf_counter() - began)
-            assert result.passed, [c.message for c in result.checks if c.status != "pass"]
-        line("grade copy (CLI)", grades_copy)
-        line("grade copy (engine)", engine_copy)
+        grade_times(copy, account, args.runs, "copy")
     finally:
         awslab("down", check=False)
 

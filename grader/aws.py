@@ -80,11 +80,7 @@ def role(env: Env, name: str) -> dict | None:
             if error_code(exc) == "NoSuchEntity":
                 return None
             raise
-        trust = found.get("AssumeRolePolicyDocument")
-        if isinstance(trust, str):  # boto3 decodes it; a raw URL-encoded string may still come back
-            from urllib.parse import unquote
-
-            found["AssumeRolePolicyDocument"] = json.loads(unquote(trust))
+        found["AssumeRolePolicyDocument"] = _document(found.get("AssumeRolePolicyDocument") or {})
         return found
 
     return env.memoised(f"iam-role:{name}", look_up)
@@ -118,6 +114,7 @@ def role_policy_documents(env: Env, name: str) -> list[tuple[str, dict]]:
 
 
 def _document(document) -> dict:
+    """A policy document as a dict (boto3 decodes IAM's URL-encoded JSON; a raw string may still come)."""
     if isinstance(document, str):
         from urllib.parse import unquote
 

@@ -73,8 +73,8 @@ def lambda_handler(event, context):
                 s3.copy_object(Bucket=bucket, Key="hane2.jpg", CopySource={"Bucket": bucket, "Key": key})
 """
 
-# Skips the test event but copies every object: its own copy comes back and is copied again.
-COPIES_EVERYTHING = """
+# Both skip the test event (no Records) but handle every object, their own copy too.
+EVERY_OBJECT = """
 import json
 import boto3
 
@@ -82,26 +82,17 @@ s3 = boto3.client("s3")
 
 def lambda_handler(event, context):
     for record in event["Records"]:
-        body = json.loads(record["body"])
-        for s3_record in body.get("Records", []):
-            bucket = s3_record["s3"]["bucket"]["name"]
-            data = s3.get_object(Bucket=bucket, Key=s3_record["s3"]["object"]["key"])["Body"].read()
-            s3.put_object(Bucket=bucket, Key="hane2.jpg", Body=data)
-"""
-
-# Copies with CopyObject, also its own copy: S3 refuses to copy an object onto itself unchanged.
-SELF_COPY = """
-import json
-import boto3
-
-s3 = boto3.client("s3")
-
-def lambda_handler(event, context):
-    for record in event["Records"]:
-        body = json.loads(record["body"])
-        for s3_record in body.get("Records", []):
+        for s3_record in json.loads(record["body"]).get("Records", []):
             bucket = s3_record["s3"]["bucket"]["name"]
             key = s3_record["s3"]["object"]["key"]
+"""
+# ... copies it by reading and writing: its own copy comes back and is copied again, forever.
+COPIES_EVERYTHING = EVERY_OBJECT + """\
+            data = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+            s3.put_object(Bucket=bucket, Key="hane2.jpg", Body=data)
+"""
+# ... copies it with CopyObject: S3 refuses to copy an object onto itself unchanged.
+SELF_COPY = EVERY_OBJECT + """\
             s3.copy_object(Bucket=bucket, Key="hane2.jpg", CopySource={"Bucket": bucket, "Key": key})
 """
 
