@@ -9,7 +9,7 @@ import pytest
 
 from grader import engine
 from grader import scenario as scenarios
-from grader.check import Env
+from grader.check import CheckContext, Env
 from sandbox.emulator import EmulatorClient
 
 from .lambda_functions import zip_source
@@ -133,6 +133,63 @@ def test_start_seeds_the_end_state_of_s3_sqs_notification(learner):
     previous = scenarios.get("s3-sqs-notification")
     result = engine.grade(previous, learner.account, "en")
     assert result.passed, [(c.id, c.message) for c in result.checks if c.status != "pass"]
+
+
+# AWS Lambda Developer Guide, "Using Lambda with Amazon SQS", example SQS message event (standard queue).
+AWS_SQS_RECORD = {
+    "messageId": "059f36b4-87a3-44ab-83d2-661975830a7d",
+    "receiptHandle": "AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a...",
+    "body": "Test message.",
+    "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1545082649183",
+                   "SenderId": "AIDAIENQZJOLO23YVJ4VO", "ApproximateFirstReceiveTimestamp": "1545082649185"},
+    "messageAttributes": {},
+    "md5OfBody": "e4e68fb7bd0e697a0ae8f1bb342846b3",
+    "eventSource": "aws:sqs",
+    "eventSourceARN": "arn:aws:sqs:us-east-2:123456789012:my-queue",
+    "awsRegion": "us-east-2",
+}
+
+RECORDS_EVENTS = """
+import json
+import os
+import boto3
+
+def lambda_handler(event, context):
+    boto3.client("s3").put_object(Bucket=os.environ["EVENTS_BUCKET"], Key=context.aws_request_id,
+                                  Body=json.dumps(event))
+"""
+
+
+def test_the_function_gets_sqs_records_with_the_s3_notification_in_the_body(learner):
+    """What the scenario's explanation says, checked against the documented SQS event."""
+    events_bucket = f"{learner.account_id}-events"
+    s3 = learner.client("s3")
+    s3.create_bucket(Bucket=events_bucket, CreateBucketConfiguration={"LocationConstraint": learner.region})
+    build(learner, RECORDS_EVENTS, runtime="python3.12")
+    learner.client("lambda").update_function_configuration(
+        FunctionName=learner.names["function"], Environment={"Variables": {"EVENTS_BUCKET": events_bucket}})
+    learner.client("lambda").get_waiter("function_updated_v2").wait(
+        FunctionName=learner.names["function"], WaiterConfig={"Delay": 0.2})
+    s3.put_object(Bucket=learner.names["bucket"], Key="hane.jpg", Body=b"jpeg")
+
+    def bodies():
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket=events_bucket).get("Contents", [])]
+        events = [json.loads(s3.get_object(Bucket=events_bucket, Key=k)["Body"].read()) for k in keys]
+        found = [json.loads(r["body"]) for e in events for r in e["Records"]]
+        return (events, found) if len(found) >= 2 else None
+
+    events, found = CheckContext.wait_for(bodies, timeout=15)
+    for event in events:
+        assert list(event) == ["Records"]
+        for record in event["Records"]:
+            assert set(record) == set(AWS_SQS_RECORD), sorted(record)
+            assert set(record["attributes"]) >= set(AWS_SQS_RECORD["attributes"])
+            assert record["eventSource"] == "aws:sqs" and record["eventSourceARN"].endswith(":TestQueue")
+            assert isinstance(record["body"], str) and "s3" not in record  # the S3 event is in the body
+    assert {b.get("Event") for b in found} >= {"s3:TestEvent"}
+    upload = next(b for b in found if "Records" in b)
+    assert upload["Records"][0]["s3"]["object"]["key"] == "hane.jpg"
+    assert upload["Records"][0]["eventName"] == "ObjectCreated:Put"
 
 
 def test_the_blogs_handler_gets_an_explanation_of_sqs_and_s3_event_shapes(learner):

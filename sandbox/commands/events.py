@@ -17,6 +17,7 @@ from ..cliutil import account_options, lang_option, require_emulator
 from ..i18n import t
 
 FOLLOW_INTERVAL_S = 0.5
+PENDING_POLLS = 4  # how many polls --follow waits for a request's outcome before printing it as pending
 
 
 def register(cli: click.Group) -> None:
@@ -54,12 +55,28 @@ def register(cli: click.Group) -> None:
         if fmt == "text":
             click.echo(t("events-following", lang, account=acct.account_id), err=True)
         since = found[-1]["seq"] if found else client.journal_position(acct.account_id)
+        waited: dict[int, int] = {}  # seq of a request still being served -> polls it has waited
         try:
             while True:
                 time.sleep(FOLLOW_INTERVAL_S)
-                new = client.journal(acct.account_id, since)
-                if new:
-                    show(new)
-                    since = new[-1]["seq"]
+                ready = _ready(client.journal(acct.account_id, since), waited)
+                if ready:
+                    show(ready)
+                    since = ready[-1]["seq"]
         except KeyboardInterrupt:
             return
+
+
+def _ready(entries: list[dict], waited: dict[int, int]) -> list[dict]:
+    """The entries to print now, in order: a request's hop is complete (status, ids) only when its
+    response has left, so printing stops before one still being served, for a few polls at most
+    (a long Lambda invoke is shown while it runs)."""
+    ready = []
+    for entry in entries:
+        if "status" in entry and entry["status"] is None:
+            waited[entry["seq"]] = waited.get(entry["seq"], 0) + 1
+            if waited[entry["seq"]] <= PENDING_POLLS:
+                break
+        waited.pop(entry["seq"], None)
+        ready.append(entry)
+    return ready
