@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
 
-from bench_core import awslab, line, prepare
+import benchlib
+from bench_core import awslab, line
 
-REPO = Path(__file__).resolve().parent.parent
 RESTART = "eventbridge-ec2-restart"
 COPY = "sqs-lambda-s3-copy"
 
@@ -51,7 +50,7 @@ def grade_times(sc, account, runs: int, label: str) -> None:
 
 
 def main() -> None:
-    args = prepare(__doc__)
+    args = benchlib.start(__doc__, default_runs=5)
     from grader import scenario as scenarios
     from grader.check import Env
     from sandbox import accounts

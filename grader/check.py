@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from sandbox.accounts import Account
+from sandbox.accounts import GRADER_USER_AGENT, Account
 from sandbox.emulator import EmulatorClient
 
 
@@ -41,7 +41,7 @@ class Env:
     def __init__(self, account: Account, names: dict[str, str]):
         self.account = account
         self.names = names
-        self.emulator = EmulatorClient(account.endpoint)
+        self.emulator = EmulatorClient.for_account(account)
         self._session = account.session()
         self._clients: dict[str, object] = {}
         self.memo: dict[str, object] = {}
@@ -61,9 +61,19 @@ class Env:
         return self.memo[key]
 
     def client(self, service: str):
+        """A client for inspecting the learner's account; its calls stay out of the learner's
+        CloudTrail (User-Agent marked with sandbox.accounts.GRADER_USER_AGENT)."""
         if service not in self._clients:
-            self._clients[service] = self.account.client(service, self._session)
+            self._clients[service] = self.account.client(service, self._session, GRADER_USER_AGENT)
         return self._clients[service]
+
+    def probe_client(self, service: str):
+        """A client for flow probes that the learner's pipeline must see like any other call,
+        CloudTrail included (no grader marker)."""
+        key = f"probe:{service}"
+        if key not in self._clients:
+            self._clients[key] = self.account.client(service, self._session)
+        return self._clients[key]
 
 
 class CheckContext(Env):

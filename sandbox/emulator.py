@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import requests
 
-from .errors import AwslabError, EmulatorUnavailable
+from .errors import AwslabError, EmulatorUnavailable, IdpRefused
 from .i18n import t
 
 
@@ -22,17 +22,39 @@ def _check(resp: requests.Response) -> None:
 
 
 class EmulatorClient:
-    def __init__(self, endpoint: str, timeout: float = 10.0):
+    """`account` (an accounts.Account) signs each request with SigV4: in classroom mode the emulator
+    serves routes that name an account only to a caller signed by that account (sigv4 plugin)."""
+
+    def __init__(self, endpoint: str, timeout: float = 10.0, account=None):
         self.endpoint = endpoint.rstrip("/")
         self.timeout = timeout
+        self.account = account
         self._http = requests.Session()
 
+    @classmethod
+    def for_account(cls, account, timeout: float = 10.0) -> "EmulatorClient":
+        return cls(account.endpoint, timeout, account)
+
     def _request(self, method: str, path: str, **kwargs) -> requests.Response:
-        kwargs.setdefault("timeout", self.timeout)
+        timeout = kwargs.pop("timeout", self.timeout)
+        prepared = self._http.prepare_request(requests.Request(method, self.endpoint + path, **kwargs))
+        if self.account is not None:
+            self._sign(prepared)
         try:
-            return self._http.request(method, self.endpoint + path, **kwargs)
+            return self._http.send(prepared, timeout=timeout)
         except requests.RequestException:
             raise EmulatorUnavailable(t("err-not-running", endpoint=self.endpoint)) from None
+
+    def _sign(self, prepared: requests.PreparedRequest) -> None:
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+
+        headers = {k: v for k, v in prepared.headers.items() if k.lower() == "content-type"}
+        request = AWSRequest(method=prepared.method, url=prepared.url, data=prepared.body or b"", headers=headers)
+        credentials = Credentials(self.account.account_id, self.account.secret)
+        SigV4Auth(credentials, "awslab", self.account.region).add_auth(request)
+        prepared.headers.update({k: v for k, v in request.headers.items() if k.lower() != "content-type"})
 
     def info(self) -> dict:
         """Raises EmulatorUnavailable unless an emulator with awslab's plugins answers."""
@@ -61,6 +83,13 @@ class EmulatorClient:
         resp = self._request("GET", f"/_awslab/journal/{account_id}", params=params)
         _check(resp)
         return resp.json()
+
+    def flush_trails(self, account_id: str) -> list[dict]:
+        """Deliver the account's pending CloudTrail records now; one entry per log file
+        (format: sandbox/plugins/cloudtrail/routes.py)."""
+        resp = self._request("POST", f"/_awslab/cloudtrail/{account_id}/flush", timeout=max(self.timeout, 30))
+        _check(resp)
+        return resp.json()["files"]
 
     def identity(self, access_key_id: str) -> dict:
         """The principal behind an access key, with its CloudTrail userIdentity element
@@ -93,3 +122,44 @@ class EmulatorClient:
         )
         _check(resp)
         return resp.json()["Removed"]
+
+    # ---- the built-in SAML IdP (sandbox/plugins/idp/routes.py) ------------------------------------
+
+    def _idp(self, method: str, account_id: str, path: str = "", **kwargs) -> requests.Response:
+        resp = self._request(method, f"/_awslab/idp/{account_id}{path}", **kwargs)
+        if resp.status_code in (400, 404):
+            try:
+                error = resp.json()["error"]
+            except (ValueError, KeyError, TypeError):
+                error = None
+            if error:
+                raise IdpRefused(error["code"], error.get("message", ""), error.get("params") or {})
+        _check(resp)
+        return resp
+
+    def idp(self, account_id: str) -> dict:
+        """{"entity_id", "certificate" (base64 DER or None before first use), "app", "users"}."""
+        return self._idp("GET", account_id).json()
+
+    def idp_metadata(self, account_id: str) -> str:
+        return self._idp("GET", account_id, "/metadata").text
+
+    def idp_set_app(self, account_id: str, **settings) -> dict:
+        """settings: roles (list of "roleArn,providerArn"), session_name ("name"|"email"),
+        session_duration (seconds or None)."""
+        return self._idp("PUT", account_id, "/app", json=settings).json()
+
+    def idp_put_user(self, account_id: str, name: str, email: str | None = None,
+                     roles: list[str] | None = None) -> dict:
+        """Create or replace an IdP user; roles=None uses the app's Role attribute, [] sends none."""
+        return self._idp("PUT", account_id, f"/users/{quote(name)}", json={"email": email, "roles": roles}).json()
+
+    def idp_delete_user(self, account_id: str, name: str) -> None:
+        self._idp("DELETE", account_id, f"/users/{quote(name)}")
+
+    def idp_sso(self, account_id: str, user: str) -> dict:
+        """Single sign-on as `user`: {"SAMLResponse", "Destination", "roles", "session_name", "user"}."""
+        return self._idp("POST", account_id, "/sso", json={"user": user}).json()
+
+    def idp_rotate_key(self, account_id: str) -> str:
+        return self._idp("POST", account_id, "/rotate-key").json()["certificate"]

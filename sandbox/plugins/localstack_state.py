@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from localstack.services.s3.models import s3_stores
+from localstack.services.s3.models import S3Bucket, s3_stores
 
 
 def bucket_owner(bucket: str) -> str | None:
@@ -13,11 +13,15 @@ def bucket_owner(bucket: str) -> str | None:
     return any_store[2].global_bucket_map.get(bucket)  # a cross-account attribute: same in every store
 
 
-def bucket_region(bucket: str) -> str | None:
+def find_bucket(bucket: str) -> S3Bucket | None:
     owner = bucket_owner(bucket)
     if owner is None:
         return None
     for store in s3_stores[owner].values():
-        found = store.buckets.get(bucket)  # a cross-region attribute: same in every region
-        return found.bucket_region if found else None
+        return store.buckets.get(bucket)  # a cross-region attribute: same in every region
     return None
+
+
+def bucket_region(bucket: str) -> str | None:
+    found = find_bucket(bucket)
+    return found.bucket_region if found else None
