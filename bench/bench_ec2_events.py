@@ -59,7 +59,7 @@ def main() -> None:
     awslab("up", "--port", "0")
     try:
         account = accounts.resolve()
-        client = EmulatorClient(account.endpoint)
+        client = EmulatorClient.for_account(account)
         restart = scenarios.get(RESTART)
         env = Env(account, restart.render_names(account.account_id))
         ec2 = env.client("ec2")

@@ -36,7 +36,7 @@ def register(cli: click.Group) -> None:
         lang = i18n.use(lang)
         acct = accounts.resolve(account, region, endpoint)
         require_emulator(acct.endpoint)
-        client = EmulatorClient(acct.endpoint)
+        client = EmulatorClient.for_account(acct)  # classroom mode: the journal answers its own account only
 
         def show(entries):
             if fmt == "json":
