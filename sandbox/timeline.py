@@ -36,7 +36,9 @@ def clock(entry: dict) -> str:
 
 def who(entry: dict) -> str:
     """The caller in short: root, user/alice, assumed-role/Lambda-Execute-Instance/MyFunctionEC2,
-    or the AWS service principal that acted."""
+    the grader, or the AWS service principal that acted."""
+    if entry.get("grader"):
+        return t("hop-by-grader")
     if entry.get("caller"):
         return entry["caller"].split(":", 5)[-1]
     return entry.get("principal") or entry.get("access_key") or "-"

@@ -9,6 +9,8 @@ import pytest
 from grader import engine
 from grader import scenario as scenarios
 from grader.check import Env
+from sandbox.emulator import EmulatorClient
+from sandbox.timeline import render
 
 from .lambda_functions import zip_source
 
@@ -95,6 +97,10 @@ def test_the_blogs_way_passes_with_a_note_on_python39(learner):
     assert "AWS deprecated python3.9 on 2025-12-15" in c["function-exists"].message
     assert "Input {\"Action\": \"Stop\"}" in c["rule-targets-function"].message
     assert "running again after" in c["stop-restarts-instance"].message
+    # The learner's timeline tells the grader's stop from their own calls and the function's start.
+    timeline = "\n".join(render(EmulatorClient(learner.account.endpoint).journal(learner.account_id), "en"))
+    assert f"ec2 StopInstances {learner.instance_id} → HTTP 200 (by the grader)" in timeline
+    assert f"StartInstances {learner.instance_id} → HTTP 200 (by assumed-role/Lambda-Execute-Instance/MyFunctionEC2)" in timeline
     state = learner.client("ec2").describe_instances(InstanceIds=[learner.instance_id])
     assert state["Reservations"][0]["Instances"][0]["State"]["Name"] == "running"
 

@@ -38,6 +38,8 @@ from localstack.aws.chain import HandlerChain
 from localstack.http import Response
 from localstack.utils.patch import patch
 
+from sandbox.accounts import GRADER_USER_AGENT
+
 from ..identity.callers import access_key_of, caller_of
 from .store import record, update
 
@@ -122,9 +124,13 @@ def _api_call(context: RequestContext) -> dict:
 
 def _caller(context: RequestContext) -> dict:
     """Who made the call: the access key and its principal's ARN (a function's calls show its role
-    session, arn:aws:sts::<account>:assumed-role/<role>/<function>)."""
+    session, arn:aws:sts::<account>:assumed-role/<role>/<function>); `grader` when the grader's
+    clients made it (their User-Agent carries sandbox.accounts.GRADER_USER_AGENT)."""
     caller = caller_of(context)
-    return {"access_key": access_key_of(context.request), "caller": caller.arn if caller else None}
+    fields = {"access_key": access_key_of(context.request), "caller": caller.arn if caller else None}
+    if GRADER_USER_AGENT in (context.request.headers.get("User-Agent") or ""):
+        fields["grader"] = True
+    return fields
 
 
 def _touched(service: str, request: dict) -> dict:
