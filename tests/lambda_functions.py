@@ -16,10 +16,13 @@ LAMBDA_TRUST = {
 }
 
 
-def zip_source(source: str, filename: str = "lambda_function.py") -> bytes:
+def zip_source(source: str | dict[str, str], filename: str = "lambda_function.py") -> bytes:
+    """A .zip with `source` as `filename`, or with each {path: source} of a dict."""
+    files = source if isinstance(source, dict) else {filename: source}
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as archive:
-        archive.writestr(filename, textwrap.dedent(source))
+        for path, text in files.items():
+            archive.writestr(path, textwrap.dedent(text))
     return buf.getvalue()
 
 
@@ -31,12 +34,13 @@ def lambda_role(account, name: str = "lambda-test-role") -> str:
         return iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]["Arn"]
 
 
-def create_function(account, name: str, source: str, *, runtime: str = "python3.12", timeout: int = 3,
+def create_function(account, name: str, source: str | dict[str, str], *, runtime: str = "python3.12", timeout: int = 3,
                     env: dict | None = None, handler: str = "lambda_function.lambda_handler",
-                    wait: bool = True) -> str:
+                    role: str | None = None, wait: bool = True) -> str:
+    """Create a function from one source file; `role` defaults to a role created in IAM."""
     lam = account.client("lambda")
     arn = lam.create_function(
-        FunctionName=name, Runtime=runtime, Role=lambda_role(account), Handler=handler,
+        FunctionName=name, Runtime=runtime, Role=role or lambda_role(account), Handler=handler,
         Code={"ZipFile": zip_source(source)}, Timeout=timeout,
         Environment={"Variables": env or {}},
     )["FunctionArn"]
@@ -45,13 +49,12 @@ def create_function(account, name: str, source: str, *, runtime: str = "python3.
     return arn
 
 
-def lambda_results(endpoint: str, account_id: str, function_name: str, count: int = 1,
-                   timeout: float = 15.0) -> list[dict]:
+def lambda_results(account, function_name: str, count: int = 1, timeout: float = 15.0) -> list[dict]:
     """Poll the journal until `count` lambda-result hops of the function are there (or time is up)."""
-    client = EmulatorClient(endpoint)
+    client = EmulatorClient.for_account(account)
     deadline = time.monotonic() + timeout
     while True:
-        found = [e for e in client.journal(account_id)
+        found = [e for e in client.journal(account.account_id)
                  if e["hop"] == "lambda-result" and e["function_name"] == function_name]
         if len(found) >= count or time.monotonic() > deadline:
             return found

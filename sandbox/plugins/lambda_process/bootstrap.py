@@ -1,9 +1,11 @@
 """The program of one Lambda execution environment: runs a Python handler in this process.
 
-Started by executor.py (one child process per execution environment, in its own process group) as
-`python -P bootstrap.py`. Standard library only and nothing from awslab or LocalStack, so that the
-handler sees a clean interpreter. It speaks LocalStack's runtime-init protocol, the one LocalStack's
-Go init (localstack/lambda-runtime-init, cmd/localstack/custom_interop.go) speaks inside Docker:
+Started by processes.py (one child process per execution environment, in its own process group)
+as `python -P bootstrap.py`. Standard library only and nothing from awslab or LocalStack, so that
+the handler sees a clean interpreter. It first waits for the environment's variables on its
+lifeline pipe (a spare has imported boto3 meanwhile), then speaks LocalStack's runtime-init
+protocol, the one LocalStack's Go init (localstack/lambda-runtime-init,
+cmd/localstack/custom_interop.go) speaks inside Docker:
 
 - it binds its own invoke server on 127.0.0.1 port 0 and reports the port it got in the body of
   POST <LOCALSTACK_RUNTIME_ENDPOINT>/status/<runtime id>/ready (no port is chosen by the parent, so
@@ -28,6 +30,7 @@ import logging
 import os
 import resource
 import signal
+import struct
 import sys
 import threading
 import time
@@ -39,7 +42,7 @@ from urllib.parse import urlsplit
 
 # Environment variables meant for this bootstrap only; removed before user code runs.
 LIFELINE_FD_VAR = "AWSLAB_LIFELINE_FD"
-PRIVATE_VARS = (LIFELINE_FD_VAR, "LOCALSTACK_RUNTIME_ENDPOINT", "LOCALSTACK_RUNTIME_ID")
+PRIVATE_VARS = ("LOCALSTACK_RUNTIME_ENDPOINT", "LOCALSTACK_RUNTIME_ID")
 MARKER = b"\0awslab-log-mark-%d\0"
 
 
@@ -296,7 +299,8 @@ def serve(invocations: Queue) -> int:
     """Start the HTTP server LocalStack sends invocations to; returns the port the system gave it."""
 
     class InvokeHandler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+        # HTTP/1.0: one request per connection, so no idle client can hold this one-thread server.
+        protocol_version = "HTTP/1.0"
 
         def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -338,18 +342,23 @@ def peak_memory_mb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
-def report_line(request_id: str, duration_ms: float, init_ms: float | None) -> str:
+def end_lines(request_id: str, duration_ms: float, memory_mb, used_mb: int, init_ms: float | None = None) -> str:
     """END and REPORT lines (AWS Lambda Developer Guide, "Sending Lambda function logs to
-    CloudWatch Logs"); Max Memory Used is this process's peak resident size."""
-    memory = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-    used = peak_memory_mb()
+    CloudWatch Logs"). Also used by the executor for results it has to make up itself."""
     line = (f"END RequestId: {request_id}\n"
             f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
-            f"Billed Duration: {max(1, int(duration_ms + 0.999))} ms\tMemory Size: {memory} MB\t"
-            f"Max Memory Used: {used} MB\t")
+            f"Billed Duration: {max(1, int(duration_ms + 0.999))} ms\tMemory Size: {memory_mb} MB\t"
+            f"Max Memory Used: {used_mb} MB\t")
     if init_ms is not None:
         line += f"Init Duration: {init_ms:.2f} ms\t"
     return line + "\n"
+
+
+def timeout_error(request_id: str, seconds: int) -> tuple[dict, str]:
+    """The error body and the log line of an invocation that ran past the function's timeout."""
+    message = f"Task timed out after {seconds}.00 seconds"
+    body = error_body("Sandbox.Timedout", f"RequestId: {request_id} Error: {message}", request_id, [])
+    return body, f"{timestamp()} {request_id} {message}"
 
 
 class Runtime:
@@ -385,17 +394,17 @@ class Runtime:
         logs = self.init_logs + f"START RequestId: {request_id} Version: " \
             f"{os.environ.get('AWS_LAMBDA_FUNCTION_VERSION', '$LATEST')}\n"
         self.init_logs = ""
-        logs += self.capture.take() + extra_log + report_line(request_id, duration_ms, init_ms)
+        logs += self.capture.take() + extra_log + end_lines(
+            request_id, duration_ms, os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128"),
+            peak_memory_mb(), init_ms)
         self.upstream.post(f"/invocations/{request_id}/logs", json.dumps({"logs": logs}).encode())
         self.upstream.post(f"/invocations/{request_id}/{'error' if is_error else 'response'}", body)
         return True
 
     def time_out(self, request_id: str, started: float) -> None:
         """The function ran past its timeout: report it and end this environment (AWS discards it)."""
-        message = f"Task timed out after {self.timeout_s}.00 seconds"
-        body = error_body("Sandbox.Timedout", f"RequestId: {request_id} Error: {message}", request_id, [])
-        if self.finish(request_id, started, json.dumps(body).encode(), True,
-                       extra_log=f"{timestamp()} {request_id} {message}\n"):
+        body, line = timeout_error(request_id, self.timeout_s)
+        if self.finish(request_id, started, json.dumps(body).encode(), True, extra_log=line + "\n"):
             os.killpg(os.getpgrp(), signal.SIGKILL)
 
     def invoke(self, received: float, request: dict) -> None:
@@ -447,26 +456,61 @@ class Runtime:
         os._exit(status)
 
 
+def receive_environment(fd: int) -> dict[str, str]:
+    """Wait for the execution environment's variables: a 4-byte length, then JSON (processes.py)."""
+
+    def read(size: int) -> bytes:
+        data = b""
+        while len(data) < size:
+            chunk = os.read(fd, size - len(data))
+            if not chunk:
+                os._exit(0)  # the emulator went away before this spare was used
+            data += chunk
+        return data
+
+    (length,) = struct.unpack(">I", read(4))
+    return json.loads(read(length))
+
+
 def main() -> None:
-    env = os.environ
-    lifeline = env.get(LIFELINE_FD_VAR)
-    if lifeline:
-        os.set_inheritable(int(lifeline), False)
-        watch_parent(int(lifeline))
+    lifeline = int(os.environ.pop(LIFELINE_FD_VAR))
+    os.set_inheritable(lifeline, False)
+    ready_fd = os.environ.pop("AWSLAB_PRELOAD_FD", None)
+    if ready_fd:
+        import boto3  # noqa: F401 (a spare imports it while it waits; handlers almost all do)
+
+        os.write(int(ready_fd), b"R")
+        os.close(int(ready_fd))
+    env = receive_environment(lifeline)
+    os.environ.clear()
+    os.environ.update(env)
+    time.tzset()
+    if "tempfile" in sys.modules:
+        sys.modules["tempfile"].tempdir = None  # TMPDIR changed since a preload may have asked
+    watch_parent(lifeline)
+
     endpoint, runtime_id = env["LOCALSTACK_RUNTIME_ENDPOINT"], env["LOCALSTACK_RUNTIME_ID"]
     for key in PRIVATE_VARS:
-        env.pop(key, None)
+        os.environ.pop(key, None)
     upstream = Upstream(endpoint)
     capture = OutputCapture()
     task_root = env["LAMBDA_TASK_ROOT"]
-    sys.path.insert(0, task_root)
+    extra = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    sys.path[:0] = [task_root, *extra]
     os.chdir(task_root)
     setup_logging()
 
-    runtime = Runtime(upstream, capture, int(env.get("AWS_LAMBDA_FUNCTION_TIMEOUT") or 3))
-    invocations: Queue = Queue()
-    port = serve(invocations)
-    runtime.init(env.get("_HANDLER", ""))
+    try:
+        runtime = Runtime(upstream, capture, int(env.get("AWS_LAMBDA_FUNCTION_TIMEOUT") or 3))
+        invocations: Queue = Queue()
+        port = serve(invocations)
+        runtime.init(env.get("_HANDLER", ""))
+    except Exception as e:
+        # The runtime itself could not start (the handler's own errors are answered per invoke):
+        # LocalStack answers the invoke with this error.
+        body = error_body("Runtime.Unknown", f"awslab bootstrap failed: {type(e).__name__}: {e}", "", [])
+        upstream.post(f"/status/{runtime_id}/error", json.dumps(body).encode())
+        raise
     upstream.post(f"/status/{runtime_id}/ready", json.dumps({"port": port}).encode())
     while True:
         received, request = invocations.get()

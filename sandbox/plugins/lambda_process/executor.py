@@ -14,23 +14,21 @@ bootstrap.py), and replaces the container with a process:
 - timeouts: the child reports "Task timed out" itself and ends; if it cannot (stuck in C code), the
   executor kills the process group a little later and answers the same error;
 - an environment whose process ended (timeout, sys.exit, crash) is started again on its next invoke,
-  as AWS starts a new environment (a cold start with Init Duration).
+  as AWS starts a new environment (a cold start with Init Duration);
+- a spare process with boto3 already imported is kept ready (processes.py), so cold starts of
+  typical handlers do not pay boto3's import.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 import signal
-import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import Future, InvalidStateError
 from concurrent.futures import TimeoutError as FutureTimeout
-from datetime import datetime, timezone
 from http import HTTPStatus
 from pathlib import Path
 
@@ -42,10 +40,11 @@ from localstack.services.lambda_.invocation.lambda_models import FunctionVersion
 from localstack.services.lambda_.invocation.runtime_executor import RuntimeExecutor
 
 from . import invocations
+from .bootstrap import end_lines, error_body, timeout_error
+from .processes import Child, EnvironmentExited, SparePool, base_environment, launch
 
 LOG = logging.getLogger(__name__)
 
-BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
 # Which interpreter runs which runtime: every supported Python runtime runs on the emulator's own
 # interpreter (the virtual environment's Python, 3.12 or newer), which also provides boto3 as the
 # Lambda Python runtimes do.
@@ -57,10 +56,6 @@ STARTUP_TIMEOUT_S = 15.0
 
 class UnsupportedFunction(Exception):
     """The function cannot run here; the message becomes the function's StateReason."""
-
-
-class EnvironmentExited(Exception):
-    pass
 
 
 def check_supported(function_version: FunctionVersion) -> None:
@@ -123,57 +118,11 @@ def _resolve(future: Future | None, result=None, error: BaseException | None = N
         pass  # already answered, cancelled, or given up on
 
 
-class Child:
-    """One running bootstrap process."""
-
-    def __init__(self, proc: subprocess.Popen, lifeline_fd: int, startup: Future) -> None:
-        self.proc = proc
-        self.lifeline_fd = lifeline_fd
-        self.startup = startup
-        self.invocation: tuple[str, Future, float] | None = None
-        self.exited = threading.Event()
-        self.peak_mb = 0
-
-    def read_peak_memory(self) -> int:
-        """Peak resident memory (VmHWM) in MB, remembered for when the process is gone."""
-        try:
-            with open(f"/proc/{self.proc.pid}/status") as status:
-                for line in status:
-                    if line.startswith("VmHWM:"):
-                        self.peak_mb = int(line.split()[1]) // 1024
-        except (OSError, ValueError):
-            pass
-        return self.peak_mb
-
-    @property
-    def pid(self) -> int:
-        return self.proc.pid
-
-    def kill(self) -> None:
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+def _folder() -> Path:
+    return Path(config.dirs.tmp) / "awslab-lambda"
 
 
-# Every child alive in this emulator, so that shutdown can kill what LocalStack did not stop.
-_children: dict[int, Child] = {}
-_children_lock = threading.Lock()
-
-
-def kill_all() -> int:
-    with _children_lock:
-        children = list(_children.values())
-    for child in children:
-        child.kill()
-    for child in children:
-        child.exited.wait(2)
-    return len(children)
-
-
-def live_pids() -> list[int]:
-    with _children_lock:
-        return sorted(_children)
+SPARES = SparePool(_folder)
 
 
 class ProcessRuntimeExecutor(RuntimeExecutor):
@@ -182,7 +131,7 @@ class ProcessRuntimeExecutor(RuntimeExecutor):
         self.executor_endpoint = ProcessEndpoint(self.id)
         self.env_vars: dict[str, str] = {}
         self.child: Child | None = None
-        self.workdir = Path(config.dirs.tmp) / "awslab-lambda" / self.id
+        self.workdir = _folder() / self.id
         self._lock = threading.Lock()
         self._stopped = False
 
@@ -192,6 +141,7 @@ class ProcessRuntimeExecutor(RuntimeExecutor):
     def prepare_version(cls, function_version: FunctionVersion) -> None:
         check_supported(function_version)
         function_version.config.code.prepare_for_execution()
+        SPARES.fill()  # so that the function's first invoke finds a process ready
 
     @classmethod
     def cleanup_version(cls, function_version: FunctionVersion) -> None:
@@ -227,7 +177,7 @@ class ProcessRuntimeExecutor(RuntimeExecutor):
 
     def get_logs(self) -> str:
         try:
-            return (self.workdir / "environment.log").read_text(errors="replace")
+            return self.child.log_path.read_text(errors="replace") if self.child else ""
         except OSError:
             return ""
 
@@ -241,6 +191,9 @@ class ProcessRuntimeExecutor(RuntimeExecutor):
             started = time.monotonic()
             result = self._invoke(self.child, payload)
             duration_ms = (time.monotonic() - started) * 1000
+        # A new spare starts after the cold invoke, not during it: on two cores its imports would
+        # slow down the invoke the spare was meant to speed up.
+        SPARES.fill()
         self._record(request_id, result, duration_ms)
         return result
 
@@ -248,56 +201,38 @@ class ProcessRuntimeExecutor(RuntimeExecutor):
 
     def _child_environment(self, env_vars: dict) -> dict[str, str]:
         cfg = self.function_version.config
-        tmp = self.workdir / "tmp"
-        defaults = {
-            "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
-            "LANG": "en_US.UTF-8",
-            "TMPDIR": str(tmp),
-            "PYTHONUNBUFFERED": "1",
-            "PYTHONDONTWRITEBYTECODE": "1",  # keep the function's code folder as it was uploaded
-        }
+        defaults = {**base_environment(), "TMPDIR": str(self.workdir / "tmp")}
         env = {**defaults, **{k: str(v) for k, v in env_vars.items() if v is not None}}
         env.update({
             # Reserved variables (AWS Lambda Developer Guide, "Defined runtime environment
             # variables"), with this host's paths instead of /var/task and /var/runtime.
             "LAMBDA_TASK_ROOT": str(cfg.code.get_unzipped_code_location()),
-            "LAMBDA_RUNTIME_DIR": str(BOOTSTRAP.parent),
+            "LAMBDA_RUNTIME_DIR": str(Path(__file__).parent),
             "AWS_EXECUTION_ENV": f"AWS_Lambda_{cfg.runtime}",
             "AWS_LAMBDA_FUNCTION_TIMEOUT": str(cfg.timeout),
         })
         return env
 
     def _spawn(self) -> None:
-        """Start a bootstrap process and wait until it reports ready (or fails)."""
+        """Give a bootstrap process this environment and wait until it reports ready (or fails)."""
         endpoint = self.executor_endpoint
         endpoint.start()  # registers the routes, new startup future
         startup = endpoint.startup_future
         (self.workdir / "tmp").mkdir(parents=True, exist_ok=True)
-        read_fd, write_fd = os.pipe()
-        env = {**self.env_vars, "AWSLAB_LIFELINE_FD": str(read_fd)}
+        task_root = Path(self.env_vars["LAMBDA_TASK_ROOT"])
+        # A spare has the emulator's boto3 imported; a function that ships its own must import that.
+        bundles_sdk = (task_root / "boto3").exists() or (task_root / "botocore").exists()
+        child = None if bundles_sdk else SPARES.take()
         try:
-            with open(self.workdir / "environment.log", "ab") as log:
-                proc = subprocess.Popen(
-                    [sys.executable, "-P", str(BOOTSTRAP)],
-                    env=env,
-                    cwd=env["LAMBDA_TASK_ROOT"],
-                    stdin=subprocess.DEVNULL,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    pass_fds=(read_fd,),
-                    start_new_session=True,  # own process group: killpg reaches what the handler started
-                )
-        except BaseException:
-            os.close(write_fd)
-            raise
-        finally:
-            os.close(read_fd)
-        child = Child(proc, write_fd, startup)
-        with _children_lock:
-            _children[proc.pid] = child
-        self.child = child
-        threading.Thread(target=self._reap, args=(child,), name=f"lambda-reaper-{proc.pid}",
-                         daemon=True).start()
+            if child is None:
+                raise EnvironmentExited("no spare")
+            child.assign(self.env_vars, startup, self._child_exited)
+        except (EnvironmentExited, OSError):
+            child = launch(self.workdir / "environment.log", preload=False)
+            child.assign(self.env_vars, startup, self._child_exited)
+        previous, self.child = self.child, child
+        if previous is not None and previous.log_path != child.log_path:
+            previous.log_path.unlink(missing_ok=True)  # the log of a replaced (ended) process
         try:
             startup.result(timeout=STARTUP_TIMEOUT_S)
         except FutureTimeout:
@@ -305,19 +240,17 @@ class ProcessRuntimeExecutor(RuntimeExecutor):
             raise EnvironmentExited(
                 f"the execution environment did not start within {STARTUP_TIMEOUT_S:g} s") from None
 
-    def _reap(self, child: Child) -> None:
-        code = child.proc.wait()
-        child.kill()  # whatever the handler started in the group goes too
-        os.close(child.lifeline_fd)
-        with _children_lock:
-            _children.pop(child.pid, None)
-        child.exited.set()
+    def _child_exited(self, child: Child, code: int) -> None:
+        """Called by the reaper when the process of this environment has ended."""
         _resolve(child.startup, error=EnvironmentExited(
             f"the execution environment exited during start ({_exit_reason(code)}): "
-            f"{self.get_logs()[-2000:]}"))
-        if child.invocation is not None:
-            request_id, future, started = child.invocation
+            f"{_read_tail(child.log_path)}"))
+        invocation = child.invocation
+        if invocation is not None:
+            request_id, future, started = invocation
             _resolve(future, self._exit_result(request_id, code, started))
+        if self._stopped:
+            child.log_path.unlink(missing_ok=True)
 
     def _invoke(self, child: Child, payload: dict) -> InvocationResult:
         endpoint = self.executor_endpoint
@@ -347,32 +280,25 @@ class ProcessRuntimeExecutor(RuntimeExecutor):
 
     # --- results the child could not send itself ---------------------------------------------------
 
-    def _platform_logs(self, request_id: str, started: float, lines: list[str]) -> str:
+    def _made_up_result(self, request_id: str, started: float, body: dict, lines: list[str]) -> InvocationResult:
+        """A result, with START/END/REPORT logs, for when the process could not send its own."""
         duration = (time.monotonic() - started) * 1000
-        memory = self.function_version.config.memory_size
         used = self.child.peak_mb if self.child is not None else 0
-        return "".join([
+        logs = "".join([
             f"START RequestId: {request_id} Version: {self.function_version.id.qualifier}\n",
             *(line + "\n" for line in lines),
-            f"END RequestId: {request_id}\n",
-            f"REPORT RequestId: {request_id}\tDuration: {duration:.2f} ms\tBilled Duration: "
-            f"{int(duration + 0.999)} ms\tMemory Size: {memory} MB\tMax Memory Used: {used} MB\t\n",
+            end_lines(request_id, duration, self.function_version.config.memory_size, used),
         ])
+        return InvocationResult(request_id, json.dumps(body).encode(), is_error=True, logs=logs)
 
     def _timeout_result(self, request_id: str, timeout: int, started: float) -> InvocationResult:
-        message = f"Task timed out after {timeout}.00 seconds"
-        now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-        body = {"errorMessage": f"RequestId: {request_id} Error: {message}", "errorType": "Sandbox.Timedout",
-                "requestId": request_id, "stackTrace": []}
-        logs = self._platform_logs(request_id, started, [f"{now} {request_id} {message}"])
-        return InvocationResult(request_id, json.dumps(body).encode(), is_error=True, logs=logs)
+        body, line = timeout_error(request_id, timeout)
+        return self._made_up_result(request_id, started, body, [line])
 
     def _exit_result(self, request_id: str, code: int, started: float) -> InvocationResult:
         message = f"RequestId: {request_id} Error: Runtime exited with error: {_exit_reason(code)}"
-        body = {"errorMessage": message, "errorType": "Runtime.ExitError", "requestId": request_id,
-                "stackTrace": []}
-        logs = self._platform_logs(request_id, started, [message, "Runtime.ExitError"])
-        return InvocationResult(request_id, json.dumps(body).encode(), is_error=True, logs=logs)
+        body = error_body("Runtime.ExitError", message, request_id, [])
+        return self._made_up_result(request_id, started, body, [message, "Runtime.ExitError"])
 
     # --- event journal -------------------------------------------------------------------------------
 
@@ -381,6 +307,13 @@ class ProcessRuntimeExecutor(RuntimeExecutor):
             invocations.record_result(self.function_version, request_id, result, duration_ms)
         except Exception:  # noqa: BLE001 (the journal must never break an invocation)
             LOG.exception("awslab: could not journal the result of %s", request_id)
+
+
+def _read_tail(path: Path, size: int = 2000) -> str:
+    try:
+        return path.read_text(errors="replace")[-size:]
+    except OSError:
+        return ""
 
 
 def _exit_reason(code: int) -> str:
