@@ -146,8 +146,9 @@ def log_tail_lines(entry: dict, failed_only: bool = True) -> list[str]:
     for a failed run, where they explain the failure."""
     if entry.get("hop") != "lambda-result" or (failed_only and entry.get("status") == "ok"):
         return []
-    tail = entry.get("log_tail") or ""
-    lines = [line for line in str(tail).splitlines() if line.strip()]
+    tail = entry.get("log_tail") or []
+    # The executor records a list of lines; a string (one per line) is read as well.
+    lines = [line for line in (tail.splitlines() if isinstance(tail, str) else map(str, tail)) if line.strip()]
     return [line if len(line) <= LOG_LINE_CHARS else line[:LOG_LINE_CHARS] + "…" for line in lines[-LOG_TAIL_LINES:]]
 
 

@@ -158,9 +158,10 @@ def test_timeline_of_lambda_results_and_folded_rules(lang):
         {**base, "seq": 3, "hop": "rule-not-matched", "event_id": "e1", "rule": "b", "reason": "disabled"},
         {**base, "seq": 4, "hop": "lambda-result", "function_name": "MyFunctionEC2", "status": "error",
          "error_type": "Runtime.UserCodeSyntaxError", "error_message": "invalid syntax (lambda_function.py, line 1)",
-         "duration_ms": 12.4, "invocation_type": "Event", "log_tail": "START\n[ERROR] Runtime.UserCodeSyntaxError\nEND\nREPORT"},
+         "duration_ms": 12.4, "invocation_type": "Event",
+         "log_tail": ["START", "[ERROR] Runtime.UserCodeSyntaxError", "END", "REPORT"]},
         {**base, "seq": 5, "hop": "lambda-result", "function_name": "MyFunctionEC2", "status": "ok",
-         "duration_ms": 80, "invocation_type": "Event", "log_tail": "ok"},
+         "duration_ms": 80, "invocation_type": "Event", "log_tail": ["ok"]},
     ]
     lines = render(entries, lang)
     assert len(lines) == 2 + 1 + 3 + 1  # event, folded rules, failure + 3 log lines, success
