@@ -82,43 +82,6 @@ def sqs_bodies(env: Env, queue_name: str) -> list[dict]:
     return messages
 
 
-def role(env: Env, name: str) -> dict | None:
-    """The learner's IAM role (GetRole's Role), or None. Memoised per run."""
-
-    def look_up():
-        try:
-            return env.client("iam").get_role(RoleName=name)["Role"]
-        except ClientError as exc:
-            if error_code(exc) == "NoSuchEntity":
-                return None
-            raise
-
-    return env.memoised(f"iam-role:{name}", look_up)
-
-
-def role_policies(env: Env, name: str) -> tuple[list, object]:
-    """(identity-based policies, permissions boundary or None) of a role, read through IAM's API as
-    sandbox.iam_policy.Policy objects named after the policy."""
-    from sandbox.iam_policy import Policy
-
-    def look_up():
-        iam = env.client("iam")
-
-        def managed(arn: str):
-            version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
-            return iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]
-
-        found = [Policy(managed(p["PolicyArn"]), p["PolicyName"])
-                 for p in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]]
-        found += [Policy(iam.get_role_policy(RoleName=name, PolicyName=p)["PolicyDocument"], f"{p} (inline)")
-                  for p in iam.list_role_policies(RoleName=name)["PolicyNames"]]
-        boundary_arn = (role(env, name) or {}).get("PermissionsBoundary", {}).get("PermissionsBoundaryArn")
-        boundary = Policy(managed(boundary_arn), boundary_arn.rsplit("/", 1)[-1]) if boundary_arn else None
-        return found, boundary
-
-    return env.memoised(f"iam-role-policies:{name}", look_up)
-
-
 def instance_client(env: Env, instance_id: str, service: str, credentials: dict):
     """A boto3 client that calls as the instance does: with the role credentials its metadata
     service served (EmulatorClient.instance_credentials), not marked as the grader's."""
@@ -203,24 +166,43 @@ def role_names(env: Env) -> list[str]:
     return [r["RoleName"] for page in pages for r in page["Roles"]]
 
 
+def _managed_document(iam, arn: str) -> dict:
+    version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+    return _document(iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"])
+
+
 def role_policy_documents(env: Env, name: str) -> list[tuple[str, dict]]:
     """[(policy name, document)] of the role's identity policies: attached managed policies (AWS
-    managed such as AmazonEC2FullAccess included) and inline policies. Memoised per run."""
+    managed such as AmazonEC2FullAccess included), then inline ones named "<name> (inline)".
+    Memoised per run."""
 
     def look_up():
         iam = env.client("iam")
         found = []
         for page in iam.get_paginator("list_attached_role_policies").paginate(RoleName=name):
             for attached in page["AttachedPolicies"]:
-                arn = attached["PolicyArn"]
-                version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
-                document = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]
-                found.append((attached["PolicyName"], _document(document)))
+                found.append((attached["PolicyName"], _managed_document(iam, attached["PolicyArn"])))
         for page in iam.get_paginator("list_role_policies").paginate(RoleName=name):
             for policy_name in page["PolicyNames"]:
                 document = iam.get_role_policy(RoleName=name, PolicyName=policy_name)["PolicyDocument"]
-                found.append((policy_name, _document(document)))
+                found.append((f"{policy_name} (inline)", _document(document)))
         return found
+
+    return env.memoised(f"iam-role-policy-documents:{name}", look_up)
+
+
+def role_policies(env: Env, name: str) -> tuple[list, object]:
+    """(identity-based policies, permissions boundary or None) of a role as sandbox.iam_policy.Policy
+    objects named after the policy, for iam_policy.authorize."""
+    from sandbox.iam_policy import Policy
+
+    def look_up():
+        found = [Policy(document, label) for label, document in role_policy_documents(env, name)]
+        boundary_arn = (role(env, name) or {}).get("PermissionsBoundary", {}).get("PermissionsBoundaryArn")
+        boundary = None
+        if boundary_arn:
+            boundary = Policy(_managed_document(env.client("iam"), boundary_arn), boundary_arn.rsplit("/", 1)[-1])
+        return found, boundary
 
     return env.memoised(f"iam-role-policies:{name}", look_up)
 
