@@ -548,3 +548,34 @@ def test_user_identity_of_iam_user_and_assumed_role(learner):
     assert assumed["responseElements"]["credentials"]["accessKeyId"] == creds["AccessKeyId"]
     found = learner.ct.lookup_events(LookupAttributes=[{"AttributeKey": "Username", "AttributeValue": "Alice"}])
     assert [e["EventName"] for e in found["Events"]] == ["ListBuckets"]
+
+
+def test_sns_notification_of_delivered_files(learner):
+    """User Guide, "Configuring Amazon SNS notifications for CloudTrail": the topic policy must let
+    CloudTrail publish; the message is {"s3Bucket": ..., "s3ObjectKey": [...]}."""
+    account = learner.account
+    sns, sqs = account.client("sns"), account.client("sqs")
+    topic = sns.create_topic(Name="trail-files")["TopicArn"]
+    learner.log_bucket()
+    code, message = error_of(learner.ct.create_trail, Name="my-trail", S3BucketName=learner.bucket, SnsTopicName="trail-files")
+    assert code == "InsufficientSnsTopicPolicyException"
+    sns.set_topic_attributes(TopicArn=topic, AttributeName="Policy", AttributeValue=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Sid": "AWSCloudTrailSNSPolicy", "Effect": "Allow",
+                                                "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                                                "Action": "SNS:Publish", "Resource": topic}]}))
+    url = sqs.create_queue(QueueName="trail-files")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
+        "Resource": queue_arn, "Condition": {"ArnEquals": {"aws:SourceArn": topic}}}]})})
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+    trail = learner.ct.create_trail(Name="my-trail", S3BucketName=learner.bucket, SnsTopicName="trail-files")
+    assert trail["SnsTopicARN"] == topic
+    learner.ct.start_logging(Name="my-trail")
+    learner.delivered()
+    keys = [o["Key"] for o in learner.s3.list_objects_v2(Bucket=learner.bucket)["Contents"]]
+    messages = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5, MaxNumberOfMessages=10).get("Messages", [])
+    notes = [json.loads(m["Body"]) for m in messages]
+    assert notes and all(n["s3Bucket"] == learner.bucket for n in notes)
+    assert sorted(k for n in notes for k in n["s3ObjectKey"]) == sorted(keys)
+    assert "LatestNotificationTime" in learner.ct.get_trail_status(Name="my-trail")

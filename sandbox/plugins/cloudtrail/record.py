@@ -26,6 +26,7 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import lru_cache
 
 from botocore.model import OperationModel, Shape
 
@@ -359,9 +360,8 @@ def s3_request_parameters(call: Call) -> dict:
             continue  # pre-signed URL signature fields and the SDK's operation hint
         out[key] = value
     if shape is not None:
-        for name, member in shape.members.items():
-            header = member.serialization.get("name", "")
-            if member.serialization.get("location") == "header" and header in S3_REQUEST_HEADERS and name in params:
+        for name, header in _s3_header_members(call.operation.name, shape):
+            if name in params:
                 out[header] = _json_safe(params[name])
         payload = shape.serialization.get("payload")
         if payload and payload in params and params[payload] is not None:
@@ -374,6 +374,15 @@ def s3_request_parameters(call: Call) -> dict:
                     body["xmlns"] = S3_XMLNS
                 out[member.serialization.get("name") or payload] = body
     return out
+
+
+@lru_cache(maxsize=256)
+def _s3_header_members(operation: str, shape: Shape) -> tuple[tuple[str, str], ...]:
+    """(member, header) pairs of the request headers S3 reports, per operation (computed once)."""
+    return tuple(
+        (name, member.serialization["name"]) for name, member in shape.members.items()
+        if member.serialization.get("location") == "header" and member.serialization.get("name") in S3_REQUEST_HEADERS
+    )
 
 
 def _policy_json(policy):
