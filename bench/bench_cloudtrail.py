@@ -6,6 +6,7 @@
 - delivery (flush): the same call, then POST /_awslab/cloudtrail/<account>/flush, until the file is there
 - recorder overhead: latency of small API calls (S3 PutObject, SQS SendMessage) with the recorder
   on (a logging trail with S3 data events) against an emulator with AWSLAB_CLOUDTRAIL_RECORDER=0;
+  S3 PutObject (a data event the trail logs), SQS TagQueue (a management event);
   both emulators run side by side and the calls alternate, so machine load hits both alike
 - the recorder's own cost, from its counters (GET /_awslab/cloudtrail/stats): time on the request
   path per call, and worker time per record
@@ -162,8 +163,8 @@ def main() -> None:
         calls = {
             "S3 PutObject (data event)": [lambda i: s3.put_object(Bucket=data_bucket, Key=f"o{i}", Body=b"x"),
                                           lambda i: s3_off.put_object(Bucket=data_bucket, Key=f"o{i}", Body=b"x")],
-            "SQS SendMessage (management)": [lambda i: sqs_on.send_message(QueueUrl=urls[0], MessageBody="x"),
-                                             lambda i: sqs_off.send_message(QueueUrl=urls[1], MessageBody="x")],
+            "SQS TagQueue (management)": [lambda i: sqs_on.tag_queue(QueueUrl=urls[0], Tags={"n": str(i)}),
+                                          lambda i: sqs_off.tag_queue(QueueUrl=urls[1], Tags={"n": str(i)})],
         }
         print(f"[overhead: {args.calls} calls each]", file=sys.stderr, flush=True)
         for name, (with_recorder, without) in calls.items():
@@ -190,7 +191,7 @@ def main() -> None:
         burst = []
         for run in range(args.runs):
             for i in range(args.calls):
-                sqs_on.send_message(QueueUrl=urls[0], MessageBody="x")
+                sqs_on.tag_queue(QueueUrl=urls[0], Tags={"burst": str(i)})
             began = time.perf_counter()
             flusher.flush_trails(ACCOUNT)
             burst.append(time.perf_counter() - began)

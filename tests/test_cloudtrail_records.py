@@ -151,3 +151,15 @@ def test_basic_selectors_refused(bad):
 def test_advanced_selectors_refused(bad):
     with pytest.raises(selectors.SelectorError):
         selectors.validate_advanced(bad)
+
+
+def test_sqs_and_sns_message_calls_are_data_events():
+    """Amazon SQS Developer Guide, "Logging Amazon SQS API calls using AWS CloudTrail"."""
+    sent = record.build(call("sqs", "SendMessage", {"QueueUrl": f"http://localhost:4566/{ACCOUNT}/orders",
+                                                    "MessageBody": "x"}, {"MessageId": "m"}), IDENTITY)
+    assert sent["eventCategory"] == "Data" and sent["managementEvent"] is False
+    assert sent["resources"] == [{"accountId": ACCOUNT, "type": "AWS::SQS::Queue", "ARN": f"arn:aws:sqs:us-east-2:{ACCOUNT}:orders"}]
+    created = record.build(call("sqs", "CreateQueue", {"QueueName": "orders"}, {"QueueUrl": "u"}), IDENTITY)
+    assert created["eventCategory"] == "Management" and created["requestParameters"] == {"queueName": "orders"}
+    published = record.build(call("sns", "Publish", {"TopicArn": f"arn:aws:sns:us-east-2:{ACCOUNT}:t", "Message": "m"}), IDENTITY)
+    assert published["resources"][0]["type"] == "AWS::SNS::Topic"

@@ -60,6 +60,13 @@ DYNAMODB_DATA_OPERATIONS = {
     "TransactGetItems", "TransactWriteItems",
 }
 LAMBDA_DATA_OPERATIONS = {"Invoke", "InvokeAsync", "InvokeWithResponseStream"}
+# Amazon SQS Developer Guide, "Logging Amazon SQS API calls using AWS CloudTrail": message calls are
+# data events of resource type AWS::SQS::Queue (advanced selectors only); SNS Publish likewise.
+SQS_DATA_OPERATIONS = {
+    "SendMessage", "SendMessageBatch", "ReceiveMessage", "DeleteMessage", "DeleteMessageBatch",
+    "ChangeMessageVisibility", "ChangeMessageVisibilityBatch",
+}
+SNS_DATA_OPERATIONS = {"Publish", "PublishBatch"}
 # Services whose events CloudTrail records in us-east-1 (User Guide, "global service events").
 GLOBAL_SERVICES = {"iam", "cloudfront", "route53", "organizations"}
 EVENT_SOURCE_OVERRIDES = {"email": "ses.amazonaws.com", "streams.dynamodb": "dynamodb.amazonaws.com"}
@@ -134,6 +141,10 @@ def is_data_event(call: Call) -> bool:
         return name in DYNAMODB_DATA_OPERATIONS
     if call.service == "lambda":
         return name in LAMBDA_DATA_OPERATIONS
+    if call.service == "sqs":
+        return name in SQS_DATA_OPERATIONS
+    if call.service == "sns":
+        return name in SNS_DATA_OPERATIONS
     return False
 
 
@@ -216,6 +227,14 @@ def event_resources(call: Call, bucket_owner) -> list[dict]:
         fn = params["FunctionName"]
         arn = fn if fn.startswith("arn:") else f"arn:aws:lambda:{call.region}:{call.account_id}:function:{fn}"
         return [{"accountId": call.account_id, "type": "AWS::Lambda::Function", "ARN": arn}]
+    if call.service == "sqs" and name in SQS_DATA_OPERATIONS and params.get("QueueUrl"):
+        # https://sqs.<region>.amazonaws.com/<account>/<name> or LocalStack's path form
+        parts = params["QueueUrl"].rstrip("/").split("/")
+        owner, queue = (parts[-2], parts[-1]) if len(parts) >= 2 else (call.account_id, parts[-1])
+        return [{"accountId": owner, "type": "AWS::SQS::Queue", "ARN": f"arn:aws:sqs:{call.region}:{owner}:{queue}"}]
+    if call.service == "sns" and name in SNS_DATA_OPERATIONS and params.get("TopicArn"):
+        topic = params["TopicArn"]
+        return [{"accountId": topic.split(":")[4], "type": "AWS::SNS::Topic", "ARN": topic}]
     return []
 
 
