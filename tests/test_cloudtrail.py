@@ -281,6 +281,10 @@ def test_advanced_selectors_by_prefix_and_read_only(learner):
     records = learner.delivered()
     objects = [(r["eventName"], r["requestParameters"].get("key")) for r in records if r["eventCategory"] == "Data"]
     assert objects == [("PutObject", "img/a.jpg"), ("GetObject", "img/a.jpg")]
+    [got] = by_name(records, "GetObject")
+    assert got["readOnly"] is True and got["responseElements"] is None
+    assert got["requestParameters"] == {"bucketName": data, "Host": got["requestParameters"]["Host"], "key": "img/a.jpg"}
+    assert got["additionalEventData"]["bytesTransferredOut"] == 1
     assert not by_name(records, "ListBuckets")  # read-only management event: not selected
     assert learner.ct.get_trail(Name="my-trail")["Trail"]["HasCustomEventSelectors"] is True
 
@@ -410,6 +414,12 @@ def test_s3_bucket_calls_as_documented(learner):
     [put_policy] = by_name(records, "PutBucketPolicy")
     assert put_policy["requestParameters"]["bucketPolicy"] == policy
     assert put_policy["requestParameters"]["policy"] == ""
+    # CreateBucket (made before the trail existed) is in the event history.
+    [created] = learner.ct.lookup_events(LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "CreateBucket"}])["Events"]
+    created = json.loads(created["CloudTrailEvent"])
+    assert created["requestParameters"]["CreateBucketConfiguration"] == {
+        "LocationConstraint": REGION, "xmlns": "http://s3.amazonaws.com/doc/2006-03-01/"}
+    assert created["requestParameters"]["bucketName"] == learner.bucket and created["responseElements"] is None
 
 
 # ---- LookupEvents ---------------------------------------------------------------------------------
