@@ -11,16 +11,15 @@ Usage: python bench/bench_core.py [--runs N]
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+import benchlib
+
+REPO = benchlib.REPO
 SCENARIO = "s3-sqs-notification"
 
 
@@ -40,12 +39,7 @@ def line(name: str, samples: list[float], target: str = "") -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
-    os.environ["AWSLAB_HOME"] = tempfile.mkdtemp(prefix="awslab-bench-")
-    os.environ["AWSLAB_LANG"] = "en"
-    sys.path.insert(0, str(REPO))
+    args = benchlib.start(__doc__, default_runs=5)
     from grader import engine
     from grader import scenario as scenarios
     from sandbox import accounts

@@ -66,3 +66,41 @@ def sqs_bodies(env: Env, queue_name: str) -> list[dict]:
         except ValueError:
             m["ParsedBody"] = None
     return messages
+
+
+def athena_run(athena, sql: str, output: str, database: str = "default", timeout: float = 60) -> dict:
+    """Run one Athena statement and wait for it: {"id", "state", "reason", "columns", "rows"}.
+
+    `athena` is a boto3 Athena client; `rows` are lists of text values (None for NULL) without
+    the header row Athena puts first for SELECT; `columns` are the ColumnInfo names.
+    """
+    import time
+
+    qid = athena.start_query_execution(
+        QueryString=sql, QueryExecutionContext={"Database": database},
+        ResultConfiguration={"OutputLocation": output},
+    )["QueryExecutionId"]
+    deadline = time.monotonic() + timeout
+    delay = 0.01
+    while True:
+        execution = athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"]
+        status = execution["Status"]
+        if status["State"] not in ("QUEUED", "RUNNING") or time.monotonic() > deadline:
+            break
+        time.sleep(delay)
+        delay = min(delay * 2, 0.2)
+    out = {"id": qid, "state": status["State"], "reason": status.get("StateChangeReason", ""),
+           "columns": [], "rows": []}
+    if status["State"] != "SUCCEEDED":
+        return out
+    pages = athena.get_paginator("get_query_results").paginate(QueryExecutionId=qid)
+    skip_header = execution.get("StatementType") == "DML"  # a SELECT's first row names the columns
+    for page in pages:
+        result = page["ResultSet"]
+        out["columns"] = [c["Name"] for c in result["ResultSetMetadata"]["ColumnInfo"]]
+        for row in result["Rows"]:
+            if skip_header:
+                skip_header = False
+                continue
+            out["rows"].append([d.get("VarCharValue") for d in row["Data"]])
+    return out

@@ -39,7 +39,7 @@ class Account:
         }
 
     def export_lines(self) -> str:
-        return "\n".join(f"export {k}={shlex.quote(v)}" for k, v in self.env().items())
+        return export_lines(self.env())
 
     def session(self):
         import boto3  # imported on use: commands such as `awslab env` start faster without it
@@ -56,6 +56,11 @@ class Account:
         return (session or self.session()).client(
             service, endpoint_url=self.endpoint, config=Config(**CLIENT_CONFIG, user_agent_extra=user_agent_extra)
         )
+
+
+def export_lines(variables: dict[str, str]) -> str:
+    """`export NAME=value` lines for a shell's eval (values quoted)."""
+    return "\n".join(f"export {k}={shlex.quote(v)}" for k, v in variables.items())
 
 
 def resolve(account: str | None = None, region: str | None = None, endpoint: str | None = None) -> Account:

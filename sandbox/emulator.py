@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import requests
 
-from .errors import AwslabError, EmulatorUnavailable
+from .errors import AwslabError, EmulatorUnavailable, IdpRefused
 from .i18n import t
 
 
@@ -91,3 +91,44 @@ class EmulatorClient:
         )
         _check(resp)
         return resp.json()["Removed"]
+
+    # ---- the built-in SAML IdP (sandbox/plugins/idp/routes.py) ------------------------------------
+
+    def _idp(self, method: str, account_id: str, path: str = "", **kwargs) -> requests.Response:
+        resp = self._request(method, f"/_awslab/idp/{account_id}{path}", **kwargs)
+        if resp.status_code in (400, 404):
+            try:
+                error = resp.json()["error"]
+            except (ValueError, KeyError, TypeError):
+                error = None
+            if error:
+                raise IdpRefused(error["code"], error.get("message", ""), error.get("params") or {})
+        _check(resp)
+        return resp
+
+    def idp(self, account_id: str) -> dict:
+        """{"entity_id", "certificate" (base64 DER or None before first use), "app", "users"}."""
+        return self._idp("GET", account_id).json()
+
+    def idp_metadata(self, account_id: str) -> str:
+        return self._idp("GET", account_id, "/metadata").text
+
+    def idp_set_app(self, account_id: str, **settings) -> dict:
+        """settings: roles (list of "roleArn,providerArn"), session_name ("name"|"email"),
+        session_duration (seconds or None)."""
+        return self._idp("PUT", account_id, "/app", json=settings).json()
+
+    def idp_put_user(self, account_id: str, name: str, email: str | None = None,
+                     roles: list[str] | None = None) -> dict:
+        """Create or replace an IdP user; roles=None uses the app's Role attribute, [] sends none."""
+        return self._idp("PUT", account_id, f"/users/{quote(name)}", json={"email": email, "roles": roles}).json()
+
+    def idp_delete_user(self, account_id: str, name: str) -> None:
+        self._idp("DELETE", account_id, f"/users/{quote(name)}")
+
+    def idp_sso(self, account_id: str, user: str) -> dict:
+        """Single sign-on as `user`: {"SAMLResponse", "Destination", "roles", "session_name", "user"}."""
+        return self._idp("POST", account_id, "/sso", json={"user": user}).json()
+
+    def idp_rotate_key(self, account_id: str) -> str:
+        return self._idp("POST", account_id, "/rotate-key").json()["certificate"]

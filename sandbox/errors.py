@@ -15,3 +15,12 @@ class AwslabError(Exception):
 
 class EmulatorUnavailable(AwslabError):
     """The emulator does not answer at the configured endpoint."""
+
+
+class IdpRefused(AwslabError):
+    """The built-in IdP refused a request (unknown user, malformed Role value ...); `code` and
+    `params` select the ja/en text (sandbox/messages/idp.yaml, key idp-error-<code>)."""
+
+    def __init__(self, code: str, message: str, params: dict):
+        super().__init__(message)
+        self.code, self.params = code, params
