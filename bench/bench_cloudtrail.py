@@ -18,7 +18,6 @@ Usage: python bench/bench_cloudtrail.py [--runs N] [--calls N]
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import json
 import os
@@ -26,9 +25,9 @@ import statistics
 import sys
 import tempfile
 import time
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+import benchlib
+
 ACCOUNT = "123456789012"
 REGION = "ap-northeast-1"
 
@@ -39,35 +38,35 @@ def line(name: str, samples: list[float], unit: str = "s", scale: float = 1.0) -
           f"max {max(values):8.3f}   n={len(values)}", flush=True)
 
 
-def start_emulator(**env) -> tuple[object, str]:
+def start_emulator(home: str, **env) -> object:
+    """An emulator in `home` (its own AWSLAB_HOME, free port) with extra settings in its environment."""
     from sandbox import runtime
 
-    home = tempfile.mkdtemp(prefix="awslab-bench-ct-")
     saved = {k: os.environ.get(k) for k in ("AWSLAB_HOME", *env)}
     os.environ.update({"AWSLAB_HOME": home, **env})
     try:
-        info, _ = runtime.start(port=0)
+        return runtime.start(port=0)[0]
     finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-    return info, home
+        _restore(saved)
 
 
 def stop_emulator(home: str) -> None:
     from sandbox import runtime
 
-    saved = os.environ.get("AWSLAB_HOME")
+    saved = {"AWSLAB_HOME": os.environ.get("AWSLAB_HOME")}
     os.environ["AWSLAB_HOME"] = home
     try:
         runtime.stop()
     finally:
-        if saved is None:
-            os.environ.pop("AWSLAB_HOME", None)
+        _restore(saved)
+
+
+def _restore(saved: dict) -> None:
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
         else:
-            os.environ["AWSLAB_HOME"] = saved
+            os.environ[key] = value
 
 
 def setup_trail(account, log_bucket: str, data_bucket: str) -> None:
@@ -108,20 +107,18 @@ def wait_for_record(inspect, bucket: str, seen: set[str], key: str, timeout: flo
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--calls", type=int, default=300)
-    args = parser.parse_args()
-    sys.path.insert(0, str(REPO))
+    args = benchlib.start(__doc__, 3, lambda parser: parser.add_argument("--calls", type=int, default=300))
     import requests
 
     from sandbox.accounts import GRADER_USER_AGENT, Account
     from sandbox.emulator import EmulatorClient
 
     print("[starting two emulators: recorder on / off]", file=sys.stderr, flush=True)
-    on, on_home = start_emulator()
+    on_home = os.environ["AWSLAB_HOME"]
+    off_home = tempfile.mkdtemp(prefix="awslab-bench-")
+    on = start_emulator(on_home)
     try:
-        off, off_home = start_emulator(AWSLAB_CLOUDTRAIL_RECORDER="0")
+        off = start_emulator(off_home, AWSLAB_CLOUDTRAIL_RECORDER="0")
     except BaseException:
         stop_emulator(on_home)
         raise
