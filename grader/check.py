@@ -41,7 +41,7 @@ class Env:
     def __init__(self, account: Account, names: dict[str, str]):
         self.account = account
         self.names = names
-        self.emulator = EmulatorClient(account.endpoint)
+        self.emulator = EmulatorClient.for_account(account)
         self._session = account.session()
         self._clients: dict[str, object] = {}
         self.memo: dict[str, object] = {}

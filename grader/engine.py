@@ -83,8 +83,9 @@ def with_prerequisites(scenario: Scenario, check_ids: list[str]) -> set[str]:
 
 
 def _run_one(spec: CheckSpec, ctx: CheckContext, names: dict, lang: str, statuses: dict) -> CheckResult:
-    title = fill(spec.title, lang, names)
-    hint = fill(spec.hint, lang, names)
+    values = {**names, "account": ctx.account_id, "region": ctx.region}
+    title = fill(spec.title, lang, values)
+    hint = fill(spec.hint, lang, values)
 
     def make(status: str, message: str, earned: int = 0, debug: str | None = None) -> CheckResult:
         return CheckResult(

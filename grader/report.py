@@ -22,6 +22,17 @@ def to_json(result: GradeResult, debug: bool = False) -> str:
 
 def to_junit(result: GradeResult) -> str:
     """One <testsuite> per scenario, one <testcase> per check (fail -> failure, error -> error)."""
+    suite = junit_suite(result)
+    ET.indent(suite)
+    return xml_document(suite)
+
+
+def xml_document(element: ET.Element) -> str:
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(element, encoding="unicode") + "\n"
+
+
+def junit_suite(result: GradeResult) -> ET.Element:
+    """The <testsuite> element of one grading run (also used inside a learner's <testsuites>)."""
     suite = ET.Element(
         "testsuite",
         name=result.scenario,
@@ -47,8 +58,7 @@ def to_junit(result: GradeResult) -> str:
         elif c.status == "skipped":
             ET.SubElement(case, "skipped", message=c.message)
         ET.SubElement(case, "system-out").text = f"{c.title}\n{c.message}"
-    ET.indent(suite)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suite, encoding="unicode") + "\n"
+    return suite
 
 
 def print_text(result: GradeResult, title: str, console: Console | None = None, debug: bool = False) -> None:

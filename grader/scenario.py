@@ -90,9 +90,13 @@ class Scenario:
     def render_names(self, account: str) -> dict[str, str]:
         return render_names(self.names, account)
 
-    def text(self, which: str, lang: str, account: str) -> str:
-        """A top-level text (title, summary, task, end_state) with the account's names filled in."""
-        return fill(getattr(self, which), lang, self.render_names(account))
+    def values(self, account: str, region: str) -> dict[str, str]:
+        """What `$name` placeholders in the scenario's texts stand for: its names, $account, $region."""
+        return {**self.render_names(account), "account": account, "region": region}
+
+    def text(self, which: str, lang: str, account: str, region: str) -> str:
+        """A top-level text (title, summary, task, end_state) with the account's values filled in."""
+        return fill(getattr(self, which), lang, self.values(account, region))
 
 
 def fill(text: Text, lang: str, values: dict[str, str]) -> str:
@@ -209,7 +213,7 @@ def load(path: Path) -> Scenario:
         if spec.get("scope", "account") not in ("account", "global"):
             v.fail(f"names.{key}.scope", "must be account or global")
         names[key] = NameSpec(default=spec["default"], scope=spec.get("scope", "account"))
-    fields = set(names)
+    fields = set(names) | {"account", "region"}
 
     checks_module_path = path / "checks.py"
     if not checks_module_path.is_file():

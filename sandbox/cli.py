@@ -39,23 +39,24 @@ from .i18n import LANGS, t
 
 # Feature command groups live in sandbox/commands/<name>.py, each with register(cli); listing a
 # module here adds its commands to `awslab`.
-COMMAND_MODULES: tuple[str, ...] = ("idp", "trail")
+COMMAND_MODULES: tuple[str, ...] = ("idp", "trail", "classroom")
+
 
 def _print_task(sc, acct: accounts.Account, lang: str) -> None:
     from grader.scenario import fill
 
     console = Console()
     names = sc.render_names(acct.account_id)
-    console.rule(f"[bold]{sc.text('title', lang, acct.account_id)}[/] ({sc.id})")
-    console.print(Markdown(sc.text("task", lang, acct.account_id)))
+    console.rule(f"[bold]{sc.text('title', lang, acct.account_id, acct.region)}[/] ({sc.id})")
+    console.print(Markdown(sc.text("task", lang, acct.account_id, acct.region)))
     console.print(f"\n[bold]{t('show-names', lang, account=acct.account_id)}[/]")
     for key, value in names.items():
         console.print(f"  {key}: [cyan]{value}[/]")
     console.print(f"\n[bold]{t('show-end-state', lang)}[/]")
-    console.print(Markdown(sc.text("end_state", lang, acct.account_id)))
+    console.print(Markdown(sc.text("end_state", lang, acct.account_id, acct.region)))
     console.print(f"\n[bold]{t('show-checks', lang)}[/]")
     for c in sc.checks:
-        console.print(f"  - {fill(c.title, lang, names)} ({c.points})")
+        console.print(f"  - {fill(c.title, lang, sc.values(acct.account_id, acct.region))} ({c.points})")
 
 
 def _seed(sc, acct: accounts.Account) -> None:
@@ -83,11 +84,21 @@ def build_cli() -> click.Group:
     @cli.command(help=t("help-up"))
     @click.option("--port", type=int, default=config.DEFAULT_PORT, show_default=True, help=t("help-up-port"))
     @click.option("--timeout", type=float, default=90.0, show_default=True, help=t("help-up-timeout"))
+    @click.option("--classroom", is_flag=True, help=t("help-up-classroom"))
+    @click.option("--docker", "in_docker", is_flag=True, help=t("help-up-docker"))
     @lang_option
-    def up(port, timeout, lang):
+    def up(port, timeout, classroom, in_docker, lang):
         lang = i18n.use(lang)
         began = time.monotonic()
-        info, started = runtime.start(port=port, timeout=timeout)
+        extra = {"AWSLAB_CLASSROOM": "1"} if classroom else None
+        if in_docker:
+            from . import docker_runtime
+
+            endpoint, container = docker_runtime.start(port, timeout, extra)
+            click.echo(t("emulator-started-docker", lang, endpoint=endpoint, container=container[:12],
+                         seconds=f"{time.monotonic() - began:.1f}"))
+            return
+        info, started = runtime.start(port=port, timeout=timeout, extra=extra)
         if started:
             click.echo(t("emulator-started", lang, endpoint=info.endpoint, pid=info.pid, log=info.log,
                          seconds=f"{time.monotonic() - began:.1f}"))
@@ -97,11 +108,16 @@ def build_cli() -> click.Group:
     @cli.command(help=t("help-down"))
     @lang_option
     def down(lang):
+        from . import docker_runtime
+
         lang = i18n.use(lang)
         info = runtime.stop()
+        container = docker_runtime.stop() if docker_runtime.state_file().is_file() else None
         if info:
             click.echo(t("emulator-stopped", lang, pid=info.pid))
-        else:
+        if container:
+            click.echo(t("emulator-stopped-docker", lang, container=container[:12]))
+        if not info and not container:
             click.echo(t("emulator-not-running", lang, home=config.home()))
 
     @cli.command(help=t("help-status"))
@@ -158,9 +174,9 @@ def build_cli() -> click.Group:
         click.echo(json.dumps({
             "scenario": sc.id, "account": acct.account_id, "region": acct.region, "lang": lang,
             "names": sc.render_names(acct.account_id),
-            "title": sc.text("title", lang, acct.account_id),
-            "task": sc.text("task", lang, acct.account_id),
-            "end_state": sc.text("end_state", lang, acct.account_id),
+            "title": sc.text("title", lang, acct.account_id, acct.region),
+            "task": sc.text("task", lang, acct.account_id, acct.region),
+            "end_state": sc.text("end_state", lang, acct.account_id, acct.region),
             "max_score": sc.max_score,
             "checks": [{"id": c.id, "points": c.points} for c in sc.checks],
         }, ensure_ascii=False, indent=2))
@@ -193,7 +209,7 @@ def build_cli() -> click.Group:
         sc = _scenario(scenario_id) if scenario_id else None
         require_emulator(acct.endpoint)
         began = time.monotonic()
-        done = EmulatorClient(acct.endpoint).reset_account(acct.account_id)
+        done = EmulatorClient.for_account(acct).reset_account(acct.account_id)
         if sc:
             _seed(sc, acct)
         click.echo(t("reset-done", lang, account=acct.account_id, seconds=f"{time.monotonic() - began:.2f}",
@@ -221,7 +237,7 @@ def build_cli() -> click.Group:
         for problem in result.cleanup_problems:
             click.echo(f"awslab: {t('warning-prefix')}: {t('warn-cleanup-failed', problem=problem)}", err=True)
 
-        title = sc.text("title", lang, acct.account_id)
+        title = sc.text("title", lang, acct.account_id, acct.region)
         if fmt == "text" and not output:
             report.print_text(result, title, debug=debug)
         elif fmt == "text":
@@ -246,18 +262,18 @@ def build_cli() -> click.Group:
         from grader.scenario import fill
 
         lang, sc, acct = resolve(scenario_id, account, region, endpoint, lang)
-        names = sc.render_names(acct.account_id)
+        values = sc.values(acct.account_id, acct.region)
         total = len(sc.hints)
         used = progress.get(acct.account_id, sc.id).get("hints_used", 0)
         if used >= total:
             for i, h in enumerate(sc.hints, 1):
-                click.echo(f"{i}. {fill(h.text, lang, names)}")
+                click.echo(f"{i}. {fill(h.text, lang, values)}")
             click.echo(t("hint-none-left", lang, scenario=sc.id, total=total))
             return
         n = progress.record_hint(acct.account_id, sc.id, total)
         h = sc.hints[n - 1]
         click.echo(t("hint-header", lang, n=n, total=total, scenario=sc.id, cost=h.cost))
-        click.echo(fill(h.text, lang, names))
+        click.echo(fill(h.text, lang, values))
 
     @cli.command(help=t("help-solve"))
     @click.argument("scenario_id", metavar="SCENARIO")

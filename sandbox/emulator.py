@@ -22,17 +22,39 @@ def _check(resp: requests.Response) -> None:
 
 
 class EmulatorClient:
-    def __init__(self, endpoint: str, timeout: float = 10.0):
+    """`account` (an accounts.Account) signs each request with SigV4: in classroom mode the emulator
+    serves routes that name an account only to a caller signed by that account (sigv4 plugin)."""
+
+    def __init__(self, endpoint: str, timeout: float = 10.0, account=None):
         self.endpoint = endpoint.rstrip("/")
         self.timeout = timeout
+        self.account = account
         self._http = requests.Session()
 
+    @classmethod
+    def for_account(cls, account, timeout: float = 10.0) -> "EmulatorClient":
+        return cls(account.endpoint, timeout, account)
+
     def _request(self, method: str, path: str, **kwargs) -> requests.Response:
-        kwargs.setdefault("timeout", self.timeout)
+        timeout = kwargs.pop("timeout", self.timeout)
+        prepared = self._http.prepare_request(requests.Request(method, self.endpoint + path, **kwargs))
+        if self.account is not None:
+            self._sign(prepared)
         try:
-            return self._http.request(method, self.endpoint + path, **kwargs)
+            return self._http.send(prepared, timeout=timeout)
         except requests.RequestException:
             raise EmulatorUnavailable(t("err-not-running", endpoint=self.endpoint)) from None
+
+    def _sign(self, prepared: requests.PreparedRequest) -> None:
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+
+        headers = {k: v for k, v in prepared.headers.items() if k.lower() == "content-type"}
+        request = AWSRequest(method=prepared.method, url=prepared.url, data=prepared.body or b"", headers=headers)
+        credentials = Credentials(self.account.account_id, self.account.secret)
+        SigV4Auth(credentials, "awslab", self.account.region).add_auth(request)
+        prepared.headers.update({k: v for k, v in request.headers.items() if k.lower() != "content-type"})
 
     def info(self) -> dict:
         """Raises EmulatorUnavailable unless an emulator with awslab's plugins answers."""

@@ -50,9 +50,14 @@ SETTINGS_FILE = Path(__file__).with_name("emulator.env")
 
 
 def shared_settings() -> dict[str, str]:
-    """The settings in sandbox/emulator.env (also used by the docker-compose image)."""
+    """The settings in sandbox/emulator.env (also docker-compose.yml's env_file)."""
+    return read_env_file(SETTINGS_FILE)
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines, # comments: the format of compose's env_file."""
     settings = {}
-    for line in SETTINGS_FILE.read_text(encoding="utf-8").splitlines():
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
         line = line.strip()
         if line and not line.startswith("#"):
             key, _, value = line.partition("=")
@@ -60,7 +65,7 @@ def shared_settings() -> dict[str, str]:
     return settings
 
 
-def emulator_env(port: int, home: Path) -> dict[str, str]:
+def emulator_env(port: int, home: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ)
     # Learner credentials in the caller's shell must not leak into LocalStack's own clients.
     for key in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
@@ -74,6 +79,7 @@ def emulator_env(port: int, home: Path) -> dict[str, str]:
             "LOCALSTACK_HOST": f"127.0.0.1:{port}",
             "AWSLAB_HOME": str(home),
             "PYTHONUNBUFFERED": "1",
+            **(extra or {}),
         }
     )
     return env
@@ -155,17 +161,19 @@ def awslab_info(endpoint: str, timeout: float = 2.0) -> dict:
     return EmulatorClient(endpoint, timeout=timeout).info()
 
 
-def start(port: int = config.DEFAULT_PORT, timeout: float = 90.0) -> tuple[EmulatorInfo, bool]:
+def start(port: int = config.DEFAULT_PORT, timeout: float = 90.0,
+          extra: dict[str, str] | None = None) -> tuple[EmulatorInfo, bool]:
     """Start the emulator in the background and wait until it and awslab's plugins answer.
+    `extra` adds settings to its environment (AWSLAB_CLASSROOM=1 for classroom mode).
 
     Returns (info, started): started is False when it was already running.
     """
     check_python()
     with home_lock("emulator"):  # one `up` or `down` at a time, never two emulators
-        return _start_locked(port, timeout)
+        return _start_locked(port, timeout, extra)
 
 
-def _start_locked(port: int, timeout: float) -> tuple[EmulatorInfo, bool]:
+def _start_locked(port: int, timeout: float, extra: dict[str, str] | None = None) -> tuple[EmulatorInfo, bool]:
     home = config.home()
     running = current()
     if running:
@@ -184,7 +192,7 @@ def _start_locked(port: int, timeout: float) -> tuple[EmulatorInfo, bool]:
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
-            env=emulator_env(port, home),
+            env=emulator_env(port, home, extra),
             cwd=home,
             # Own process group: `down` signals the group, so every child dies with the emulator.
             start_new_session=True,

@@ -67,3 +67,23 @@ def run_cli(*args: str, env: dict | None = None, timeout: float = 120) -> subpro
 @pytest.fixture
 def cli():
     return run_cli
+
+
+@pytest.fixture(scope="session")
+def classroom(tmp_path_factory):
+    """A second emulator in classroom mode (SigV4 checked against the class registry), started
+    through the container entrypoint in host mode with docker-compose.yml's settings, and a class
+    of four learners A, B, C, D registered in its AWSLAB_HOME."""
+    from types import SimpleNamespace
+
+    from sandbox.classroom.registry import Registry
+    from tests import classroom_env
+
+    home = tmp_path_factory.mktemp("classroom-home")
+    registry = Registry(home / "classroom.db")
+    learners = registry.create_class(["A", "B", "C", "D"], "http://classroom.invalid:4566", "ap-northeast-1")
+    proc, endpoint = classroom_env.start_emulator(home)
+    try:
+        yield SimpleNamespace(home=home, endpoint=endpoint, registry=registry, learners=learners, proc=proc)
+    finally:
+        classroom_env.stop(proc)

@@ -90,3 +90,12 @@ def test_per_learner_names(monkeypatch, tmp_path):
 
 def test_text_helper_is_bilingual():
     assert set(text("x")) == {"en", "ja"}
+
+
+def test_account_and_region_placeholders_fill_every_text(tmp_path, monkeypatch):
+    monkeypatch.delenv("AWSLAB_NAMING", raising=False)
+    folder = make_scenario(tmp_path, title={"ja": "$account の課題", "en": "Task for $account"},
+                           task={"ja": "$region で $bucket", "en": "In $region: $bucket"})
+    sc = scenarios.load(folder)
+    assert sc.text("title", "en", "123456789012", "us-east-1") == "Task for 123456789012"
+    assert sc.text("task", "ja", "123456789012", "us-east-1") == "us-east-1 で 123456789012-my-bucket"

@@ -7,6 +7,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from grader import engine
+from grader.check import CheckContext
 from grader import scenario as scenarios
 
 SC = scenarios.get("s3-sqs-notification")
@@ -177,7 +178,10 @@ def test_flow_leaves_the_learners_messages_and_objects_alone(env):
     assert out.returncode == 0, out.stderr
     env.s3.put_object(Bucket=env.names["bucket"], Key="hane.jpg", Body=b"jpeg")
     url = env.sqs.get_queue_url(QueueName=env.names["queue"])["QueueUrl"]
-    before = _bodies(env, url)
+    # S3 delivers the notification asynchronously: wait for it, so `before` holds the learner's message
+    before = CheckContext.wait_for(lambda: [b for b in _bodies(env, url) if "hane.jpg" in b] and _bodies(env, url),
+                                   timeout=10)
+    assert before, "the learner's own upload was never notified"
     result, _ = grade(env)
     assert result.passed
     assert _bodies(env, url) == before  # probe messages removed, nothing received or lost

@@ -40,6 +40,8 @@ class Caller:
     session_created: datetime | None = None
     secret_access_key: str | None = None  # known for keys the emulator issued (IAM, STS)
     session_token: str | None = None
+    expiration: datetime | None = None  # STS sessions (aware, UTC); the sigv4 plugin refuses expired ones
+    active: bool = True  # IAM key status; an Inactive key signs nothing (sigv4 plugin)
 
     @property
     def role_name(self) -> str | None:
@@ -122,15 +124,21 @@ def _assumed_role(access_key_id: str, account_id: str) -> Caller | None:
         role_id=role_id, session_name=session.session_name,
         session_created=_created(session),
         secret_access_key=session.secret_access_key, session_token=session.session_token,
+        expiration=_utc(session.expiration),
+        active=getattr(getattr(session, "access_key", None), "status", "Active") == "Active",
     )
 
 
 def _created(session) -> datetime | None:
     """When a moto role session began (its temporary key's creation time; moto stores naive UTC)."""
-    created = getattr(getattr(session, "access_key", None), "create_date", None)
-    if not isinstance(created, datetime):
+    return _utc(getattr(getattr(session, "access_key", None), "create_date", None))
+
+
+def _utc(moment) -> datetime | None:
+    """moto's naive-UTC datetimes as aware ones."""
+    if not isinstance(moment, datetime):
         return None
-    return created if created.tzinfo else created.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _iam_user(access_key_id: str, account_id: str) -> Caller | None:
@@ -143,4 +151,4 @@ def _iam_user(access_key_id: str, account_id: str) -> Caller | None:
     key = next(k for k in backend.list_access_keys(user.name) if k.access_key_id == access_key_id)
     return Caller(account_id=account_id, type="IAMUser", arn=user.arn, principal_id=user.id,
                   access_key_id=access_key_id, user_name=user.name,
-                  secret_access_key=key.secret_access_key)
+                  secret_access_key=key.secret_access_key, active=key.status == "Active")
