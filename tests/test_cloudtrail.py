@@ -53,7 +53,7 @@ class Learner:
         self.s3 = account.client("s3")
         self.ct = account.client("cloudtrail")
         self.bucket = f"{self.id}-trail-logs"
-        self.emulator = EmulatorClient(account.endpoint)
+        self.emulator = EmulatorClient.for_account(account)
 
     def log_bucket(self, prefix: str = "", policy: bool = True) -> str:
         self.s3.create_bucket(Bucket=self.bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
