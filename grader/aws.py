@@ -24,6 +24,20 @@ def bucket_region(env: Env, bucket: str) -> str:
     return location or "us-east-1"
 
 
+def bucket_policy(env: Env, bucket: str) -> str | None:
+    """The bucket's policy document (JSON text), or None when it has none. Memoised per run."""
+
+    def look_up():
+        try:
+            return env.client("s3").get_bucket_policy(Bucket=bucket)["Policy"]
+        except ClientError as exc:
+            if error_code(exc) == "NoSuchBucketPolicy":
+                return None
+            raise
+
+    return env.memoised(f"s3-policy:{bucket}", look_up)
+
+
 def queue_names(env: Env) -> list[str]:
     urls = env.client("sqs").list_queues().get("QueueUrls", [])
     return [u.rsplit("/", 1)[-1] for u in urls]

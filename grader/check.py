@@ -77,10 +77,12 @@ class Env:
 
 
 class CheckContext(Env):
-    """Env plus the clean-up actions of flow checks during one grading run."""
+    """Env plus the clean-up actions of flow checks during one grading run, and what the learner
+    handed to the grader (`awslab grade --input NAME=VALUE`, e.g. the path of a private key)."""
 
-    def __init__(self, account: Account, names: dict[str, str]):
+    def __init__(self, account: Account, names: dict[str, str], inputs: dict[str, str] | None = None):
         super().__init__(account, names)
+        self.inputs = dict(inputs or {})
         self._cleanups: list[Callable[[], None]] = []
 
     def on_cleanup(self, fn: Callable[[], None]) -> None:

@@ -37,10 +37,11 @@ def grade(
     lang: str,
     hints_used: int = 0,
     only: list[str] | None = None,
+    inputs: dict[str, str] | None = None,
 ) -> GradeResult:
     started = time.perf_counter()
     names = scenario.render_names(account.account_id)
-    ctx = CheckContext(account, names)
+    ctx = CheckContext(account, names, inputs)
     result = GradeResult(
         scenario=scenario.id,
         account=account.account_id,

@@ -27,6 +27,7 @@ from .cliutil import (
     CONTEXT_SETTINGS,
     Group,
     account_options,
+    grade_inputs,
     lang_option,
     no_rewrap,
     require_emulator,
@@ -39,7 +40,7 @@ from .i18n import LANGS, t
 
 # Feature command groups live in sandbox/commands/<name>.py, each with register(cli); listing a
 # module here adds its commands to `awslab`.
-COMMAND_MODULES: tuple[str, ...] = ("idp", "trail", "classroom")
+COMMAND_MODULES: tuple[str, ...] = ("idp", "trail", "classroom", "fetch")
 
 
 def _print_task(sc, acct: accounts.Account, lang: str) -> None:
@@ -223,15 +224,17 @@ def build_cli() -> click.Group:
                   help=t("help-grade-output"))
     @click.option("--check", "only", multiple=True, metavar="ID", help=t("help-grade-check"))
     @click.option("--debug", is_flag=True, help=t("help-grade-debug"))
+    @click.option("--input", "inputs", multiple=True, metavar="NAME=VALUE", help=t("help-grade-input"))
     @account_options
     @lang_option
-    def grade(scenario_id, fmt, output, only, debug, account, region, endpoint, lang):
+    def grade(scenario_id, fmt, output, only, debug, inputs, account, region, endpoint, lang):
         from grader import engine, report
 
         lang, sc, acct = resolve(scenario_id, account, region, endpoint, lang)
+        given = grade_inputs(inputs)
         require_emulator(acct.endpoint)
         hints_used = progress.get(acct.account_id, sc.id).get("hints_used", 0)
-        result = engine.grade(sc, acct, lang, hints_used=hints_used, only=list(only) or None)
+        result = engine.grade(sc, acct, lang, hints_used=hints_used, only=list(only) or None, inputs=given)
         if result.gradable and not only:
             progress.record_grade(acct.account_id, sc.id, result.score, result.max_score, result.passed)
         for problem in result.cleanup_problems:

@@ -62,10 +62,27 @@ def require_emulator(endpoint: str) -> dict:
         raise
 
 
+def grade_inputs(pairs: tuple[str, ...]) -> dict[str, str]:
+    """`awslab grade --input NAME=VALUE ...` as a dict (what a scenario's task asks the learner to
+    hand over, such as the private key file of cloudfront-signed-url)."""
+    inputs = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise AwslabError(t("err-grade-input", value=pair))
+        inputs[name.strip()] = value
+    return inputs
+
+
 def write_report(path: str, body: str) -> None:
     """Write a report file whole or fail with one line."""
+    write_file(path, body.rstrip("\n") + "\n")
+
+
+def write_file(path: str, data: str | bytes) -> None:
+    """Write a file whole (text or bytes) or fail with one line."""
     try:
-        write_atomic(path, body.rstrip("\n") + "\n")
+        write_atomic(path, data)
     except OSError as exc:
         raise AwslabError(t("err-cannot-write", path=path, problem=exc.strerror or exc)) from None
 

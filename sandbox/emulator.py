@@ -6,7 +6,7 @@ emulator and a docker-compose one alike.
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
 
@@ -154,3 +154,21 @@ class EmulatorClient:
 
     def idp_rotate_key(self, account_id: str) -> str:
         return self._idp("POST", account_id, "/rotate-key").json()["certificate"]
+
+    def edge(self, url: str, method: str = "GET", headers: dict | None = None,
+             cookies: dict | None = None) -> requests.Response:
+        """A viewer request for `url` (https://<id>.cloudfront.net/..., or a distribution's alias) to
+        the emulator's CloudFront edge, sent with the URL's host as Host header. The path and query
+        go out exactly as given: a canned policy signs the URL byte for byte. Raises ValueError for
+        a URL that is not http(s)://host/..."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(url)
+        prepared = requests.Request(
+            method, self.endpoint + "/", headers={**(headers or {}), "Host": parts.hostname}, cookies=cookies,
+        ).prepare()
+        prepared.url = self.endpoint + (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        try:
+            return self._http.send(prepared, timeout=self.timeout, allow_redirects=False)
+        except requests.RequestException:
+            raise EmulatorUnavailable(t("err-not-running", endpoint=self.endpoint)) from None

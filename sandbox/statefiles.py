@@ -20,12 +20,12 @@ def home_lock(name: str):
         yield
 
 
-def write_atomic(path: str | Path, text: str) -> None:
+def write_atomic(path: str | Path, data: str | bytes) -> None:
     """Write through a temporary file and rename, so readers never see half a file."""
     target = Path(path)
     tmp = target.with_name(f".{target.name}.tmp")
     try:
-        tmp.write_text(text, encoding="utf-8")
+        tmp.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)

@@ -55,12 +55,12 @@ def account(emulator, account_id) -> accounts.Account:
     return accounts.Account(account_id=account_id, region="ap-northeast-1", endpoint=emulator.endpoint)
 
 
-def run_cli(*args: str, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-    """Run the real `awslab` command line in a subprocess."""
+def run_cli(*args: str, env: dict | None = None, timeout: float = 120, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    """Run the real `awslab` command line in a subprocess (in `cwd`, the repository by default)."""
     full_env = {**os.environ, "AWSLAB_LANG": "en", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "sandbox.cli", *args],
-        capture_output=True, text=True, env=full_env, timeout=timeout, cwd=REPO,
+        capture_output=True, text=True, env=full_env, timeout=timeout, cwd=cwd,
     )
 
 

@@ -1,6 +1,7 @@
 """The scenario self-test (Instruqt `track test` style), for every scenario, on the real emulator:
 a fresh account scores 0 with no check passing and none erroring; the reference solution scores
-full marks; applying it twice, and grading twice, still does."""
+full marks; applying it twice, and grading twice, still does. Solution and grader run in an empty
+working folder, as a learner's would (cloudfront-signed-url keeps its private key file there)."""
 
 import pytest
 
@@ -12,7 +13,8 @@ ALL = scenarios.load_all()
 
 
 @pytest.mark.parametrize("sc", ALL, ids=[s.id for s in ALL])
-def test_scenario_self_test(sc, account, cli):
+def test_scenario_self_test(sc, account, cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     EmulatorClient(account.endpoint).reset_account(account.account_id)
     if sc.setup:
         from grader.check import Env
@@ -28,7 +30,7 @@ def test_scenario_self_test(sc, account, cli):
         assert statuses[c.id] == ("skipped" if c.depends_on else "fail"), c.id
 
     for _applied in (1, 2):  # the solution is applied twice
-        out = cli("solve", sc.id, "--account", account.account_id)
+        out = cli("solve", sc.id, "--account", account.account_id, cwd=tmp_path)
         assert out.returncode == 0, out.stderr
         for _ in range(2):  # grading leaves no trace that changes the next grade
             solved = engine.grade(sc, account, "en")

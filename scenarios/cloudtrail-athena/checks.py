@@ -12,7 +12,6 @@ import gzip
 import json
 import uuid
 
-from botocore.exceptions import ClientError
 
 from grader import aws
 from grader.check import CheckContext, failed, passed
@@ -52,12 +51,9 @@ def log_bucket_policy(ctx: CheckContext):
     bucket = ctx.names["log_bucket"]
     if bucket not in aws.bucket_names(ctx):
         return failed("no-bucket")
-    try:
-        document = ctx.client("s3").get_bucket_policy(Bucket=bucket)["Policy"]
-    except ClientError as exc:
-        if aws.error_code(exc) == "NoSuchBucketPolicy":
-            return failed("no-policy")
-        raise
+    document = aws.bucket_policy(ctx, bucket)
+    if document is None:
+        return failed("no-policy")
     trail_arn = f"arn:aws:cloudtrail:{ctx.region}:{ctx.account_id}:trail/{ctx.names['trail']}"
     context = {"aws:SourceArn": trail_arn, "aws:SourceAccount": ctx.account_id}
     wanted = [
