@@ -82,6 +82,66 @@ def sqs_bodies(env: Env, queue_name: str) -> list[dict]:
     return messages
 
 
+def role(env: Env, name: str) -> dict | None:
+    """The learner's IAM role (GetRole's Role), or None. Memoised per run."""
+
+    def look_up():
+        try:
+            return env.client("iam").get_role(RoleName=name)["Role"]
+        except ClientError as exc:
+            if error_code(exc) == "NoSuchEntity":
+                return None
+            raise
+
+    return env.memoised(f"iam-role:{name}", look_up)
+
+
+def role_policies(env: Env, name: str) -> tuple[list, object]:
+    """(identity-based policies, permissions boundary or None) of a role, read through IAM's API as
+    sandbox.iam_policy.Policy objects named after the policy."""
+    from sandbox.iam_policy import Policy
+
+    def look_up():
+        iam = env.client("iam")
+
+        def managed(arn: str):
+            version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+            return iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]
+
+        found = [Policy(managed(p["PolicyArn"]), p["PolicyName"])
+                 for p in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]]
+        found += [Policy(iam.get_role_policy(RoleName=name, PolicyName=p)["PolicyDocument"], f"{p} (inline)")
+                  for p in iam.list_role_policies(RoleName=name)["PolicyNames"]]
+        boundary_arn = (role(env, name) or {}).get("PermissionsBoundary", {}).get("PermissionsBoundaryArn")
+        boundary = Policy(managed(boundary_arn), boundary_arn.rsplit("/", 1)[-1]) if boundary_arn else None
+        return found, boundary
+
+    return env.memoised(f"iam-role-policies:{name}", look_up)
+
+
+def instance_client(env: Env, instance_id: str, service: str, credentials: dict):
+    """A boto3 client that calls as the instance does: with the role credentials its metadata
+    service served (EmulatorClient.instance_credentials), not marked as the grader's."""
+    import boto3
+    from botocore.config import Config
+
+    from sandbox.accounts import CLIENT_CONFIG
+
+    session = boto3.session.Session(
+        aws_access_key_id=credentials["AccessKeyId"], aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["Token"], region_name=env.region)
+    return session.client(service, endpoint_url=env.account.endpoint, config=Config(**CLIENT_CONFIG))
+
+
+def s3_decision(env: Env, request_id: str) -> dict | None:
+    """The S3 policy enforcement's journaled decision for one request (hop "s3-authorization",
+    sandbox/plugins/s3_policy/handler.py), found by the request id S3 answered with."""
+    for entry in reversed(env.emulator.journal(env.account_id)):
+        if entry.get("hop") == "s3-authorization" and entry.get("request_id") == request_id:
+            return entry
+    return None
+
+
 def athena_run(athena, sql: str, output: str, database: str = "default", timeout: float = 60) -> dict:
     """Run one Athena statement and wait for it: {"id", "state", "reason", "columns", "rows"}.
 

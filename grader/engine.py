@@ -129,7 +129,7 @@ def _run_one(spec: CheckSpec, ctx: CheckContext, names: dict, lang: str, statuse
         **names,
         "account": ctx.account_id,
         "region": ctx.region,
-        **{k: _display(v) for k, v in outcome.params.items()},
+        **{k: _display(v, lang) for k, v in outcome.params.items()},
     }
     message = fill(spec.messages[outcome.key], lang, params)
     if outcome.passed:
@@ -137,7 +137,11 @@ def _run_one(spec: CheckSpec, ctx: CheckContext, names: dict, lang: str, statuse
     return make("fail", message, debug=outcome.debug)
 
 
-def _display(value) -> str:
+def _display(value, lang: str) -> str:
+    # A {"ja": ..., "en": ...} param is a text the check wrote in both languages (e.g. a policy
+    # decision explained by sandbox.policy_explain): the report's language is shown.
+    if isinstance(value, dict) and set(value) == {"ja", "en"}:
+        return value[lang]
     if isinstance(value, (list, tuple, set)):
         return ", ".join(str(v) for v in value)
     return str(value)

@@ -40,7 +40,7 @@ from .i18n import LANGS, t
 
 # Feature command groups live in sandbox/commands/<name>.py, each with register(cli); listing a
 # module here adds its commands to `awslab`.
-COMMAND_MODULES: tuple[str, ...] = ("idp", "trail", "classroom", "fetch")
+COMMAND_MODULES: tuple[str, ...] = ("idp", "trail", "classroom", "fetch", "policy", "instance")
 
 
 def _print_task(sc, acct: accounts.Account, lang: str) -> None:

@@ -114,6 +114,54 @@ class EmulatorClient:
         _check(resp)
         return resp.json()["Removed"]
 
+    # ---- network and S3 policy enforcement (sandbox/plugins/network, sandbox/plugins/s3_policy) ----
+
+    def s3_enforcement(self, account_id: str, enabled: bool | None = None, set_it: bool = False) -> dict:
+        """{"account", "enabled", "default", "explicit"}; with set_it, first sets the account's switch
+        (enabled=None returns it to the emulator's default)."""
+        path = f"/_awslab/accounts/{account_id}/s3-enforcement"
+        resp = self._request("PUT", path, json={"enabled": enabled}) if set_it else self._request("GET", path)
+        _check(resp)
+        return resp.json()
+
+    def imds_endpoint(self, account_id: str, region: str, instance_id: str) -> str | None:
+        """A URL of the instance's metadata service that SDKs can call unsigned, as on an instance
+        (AWS_EC2_METADATA_SERVICE_ENDPOINT); None for an unknown instance."""
+        resp = self._request("POST", f"/_awslab/network/{account_id}/{region}/{quote(instance_id)}/imds-session")
+        if resp.status_code == 404:
+            return None
+        _check(resp)
+        return self.endpoint + resp.json()["path"]
+
+    @staticmethod
+    def _imds_path(account_id: str, region: str, instance_id: str) -> str:
+        return f"/_awslab/imds/{account_id}/{region}/{quote(instance_id)}/"
+
+    def instance_credentials(self, account_id: str, region: str, instance_id: str) -> dict | None:
+        """What the instance metadata service serves for the instance profile's role (the IMDS
+        document: Code, AccessKeyId, SecretAccessKey, Token, Expiration), None without a role."""
+        base = self._imds_path(account_id, region, instance_id)
+        resp = self._request("GET", base + "latest/meta-data/iam/security-credentials/")
+        if resp.status_code == 404:
+            return None
+        _check(resp)
+        role = resp.text.strip()
+        resp = self._request("GET", base + f"latest/meta-data/iam/security-credentials/{quote(role)}")
+        _check(resp)
+        return {"RoleName": role, **resp.json()}
+
+    def network_path(self, account_id: str, region: str, instance_id: str, service: str = "s3",
+                     service_region: str | None = None) -> dict | None:
+        """{"service": path, "internet": path, "state": ...} for the instance (None if unknown);
+        a path is sandbox/plugins/network/paths.NetworkPath as a dict."""
+        resp = self._request("GET", f"/_awslab/network/{account_id}/{region}/{quote(instance_id)}",
+                             params={"service": service, "service_region": service_region or region})
+        if resp.status_code == 404:
+            return None
+        _check(resp)
+        return resp.json()
+
+
     # ---- the built-in SAML IdP (sandbox/plugins/idp/routes.py) ------------------------------------
 
     def _idp(self, method: str, account_id: str, path: str = "", **kwargs) -> requests.Response:

@@ -44,15 +44,7 @@ def _providers(ctx: CheckContext) -> list[str]:
 
 
 def _role(ctx: CheckContext) -> dict | None:
-    def look_up():
-        try:
-            return ctx.client("iam").get_role(RoleName=ctx.names["role"])["Role"]
-        except ClientError as exc:
-            if aws.error_code(exc) == "NoSuchEntity":
-                return None
-            raise
-
-    return ctx.memoised("role", look_up)
+    return aws.role(ctx, ctx.names["role"])
 
 
 def provider_exists(ctx: CheckContext):
