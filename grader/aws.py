@@ -178,3 +178,164 @@ def athena_run(athena, sql: str, output: str, database: str = "default", timeout
                 continue
             out["rows"].append([d.get("VarCharValue") for d in row["Data"]])
     return out
+
+
+# ---- IAM roles ---------------------------------------------------------------------------------
+
+def role(env: Env, name: str) -> dict | None:
+    """GetRole's Role (AssumeRolePolicyDocument as a dict), or None. Memoised per run."""
+
+    def look_up():
+        try:
+            found = env.client("iam").get_role(RoleName=name)["Role"]
+        except ClientError as exc:
+            if error_code(exc) == "NoSuchEntity":
+                return None
+            raise
+        found["AssumeRolePolicyDocument"] = _document(found.get("AssumeRolePolicyDocument") or {})
+        return found
+
+    return env.memoised(f"iam-role:{name}", look_up)
+
+
+def role_names(env: Env) -> list[str]:
+    pages = env.client("iam").get_paginator("list_roles").paginate()
+    return [r["RoleName"] for page in pages for r in page["Roles"]]
+
+
+def role_policy_documents(env: Env, name: str) -> list[tuple[str, dict]]:
+    """[(policy name, document)] of the role's identity policies: attached managed policies (AWS
+    managed such as AmazonEC2FullAccess included) and inline policies. Memoised per run."""
+
+    def look_up():
+        iam = env.client("iam")
+        found = []
+        for page in iam.get_paginator("list_attached_role_policies").paginate(RoleName=name):
+            for attached in page["AttachedPolicies"]:
+                arn = attached["PolicyArn"]
+                version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+                document = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]
+                found.append((attached["PolicyName"], _document(document)))
+        for page in iam.get_paginator("list_role_policies").paginate(RoleName=name):
+            for policy_name in page["PolicyNames"]:
+                document = iam.get_role_policy(RoleName=name, PolicyName=policy_name)["PolicyDocument"]
+                found.append((policy_name, _document(document)))
+        return found
+
+    return env.memoised(f"iam-role-policies:{name}", look_up)
+
+
+def _document(document) -> dict:
+    """A policy document as a dict (boto3 decodes IAM's URL-encoded JSON; a raw string may still come)."""
+    if isinstance(document, str):
+        from urllib.parse import unquote
+
+        return json.loads(unquote(document))
+    return document
+
+
+def role_denied_actions(env: Env, name: str, needs: list[tuple[str, str]]) -> list[str]:
+    """The actions of `needs` ([(action, resource ARN)]) that the role's identity policies do not
+    allow (an explicit Deny in any policy wins; IAM User Guide, policy evaluation logic)."""
+    from sandbox import iam_policy
+
+    documents = role_policy_documents(env, name)
+    missing = []
+    for action, resource in needs:
+        request = iam_policy.Request(action=action, resource=resource)
+        decisions = [iam_policy.evaluate(doc, request) for _, doc in documents]
+        if any(d.effect == iam_policy.DENY for d in decisions) or not any(d.allowed for d in decisions):
+            missing.append(action)
+    return missing
+
+
+def trusts_service(role_: dict, service: str) -> bool:
+    """Whether the role's trust policy lets `service` (lambda.amazonaws.com) assume it."""
+    from sandbox import iam_policy
+
+    request = iam_policy.Request(action="sts:AssumeRole", resource=role_["Arn"], principal={"Service": service})
+    try:
+        return iam_policy.evaluate(role_["AssumeRolePolicyDocument"], request).allowed
+    except iam_policy.PolicyError:
+        return False
+
+
+# ---- Lambda ------------------------------------------------------------------------------------
+
+def function(env: Env, name: str) -> dict | None:
+    """GetFunctionConfiguration of the learner's function, or None. Memoised per run."""
+
+    def look_up():
+        try:
+            found = env.client("lambda").get_function_configuration(FunctionName=name)
+        except ClientError as exc:
+            if error_code(exc) == "ResourceNotFoundException":
+                return None
+            raise
+        found.pop("ResponseMetadata", None)
+        return found
+
+    return env.memoised(f"lambda-function:{name}", look_up)
+
+
+def function_names(env: Env) -> list[str]:
+    pages = env.client("lambda").get_paginator("list_functions").paginate()
+    return [f["FunctionName"] for page in pages for f in page["Functions"]]
+
+
+def function_policy(env: Env, name: str) -> dict | None:
+    """The function's resource-based policy (AddPermission statements), or None."""
+    try:
+        raw = env.client("lambda").get_policy(FunctionName=name)["Policy"]
+    except ClientError as exc:
+        if error_code(exc) == "ResourceNotFoundException":
+            return None
+        raise
+    return json.loads(raw)
+
+
+def targets_function(target_arn: str, function_arn: str) -> bool:
+    """A target ARN names the function itself or one of its versions/aliases (":<qualifier>")."""
+    return target_arn == function_arn or target_arn.startswith(function_arn + ":")
+
+
+# ---- EventBridge -------------------------------------------------------------------------------
+
+def bus_rules(env: Env, bus: str = "default") -> list[dict]:
+    """The rules of an event bus, each with its "Targets". Memoised per run."""
+
+    def look_up():
+        events = env.client("events")
+        rules, token = [], None
+        while True:
+            page = events.list_rules(EventBusName=bus, **({"NextToken": token} if token else {}))
+            rules += page.get("Rules", [])
+            token = page.get("NextToken")
+            if not token:
+                break
+        for rule_ in rules:
+            rule_["Targets"] = events.list_targets_by_rule(Rule=rule_["Name"], EventBusName=bus).get("Targets", [])
+        return rules
+
+    return env.memoised(f"events-rules:{bus}", look_up)
+
+
+def pattern_matches(env: Env, pattern: str, event: dict) -> bool:
+    """EventBridge's own verdict (TestEventPattern) on whether `pattern` matches `event`."""
+    return env.client("events").test_event_pattern(EventPattern=pattern, Event=json.dumps(event))["Result"]
+
+
+# ---- EC2 ---------------------------------------------------------------------------------------
+
+def instance_named(env: Env, name: str) -> dict | None:
+    """The learner's newest instance whose Name tag is `name` and which is not terminated."""
+    pages = env.client("ec2").get_paginator("describe_instances").paginate(
+        Filters=[{"Name": "tag:Name", "Values": [name]},
+                 {"Name": "instance-state-name", "Values": ["pending", "running", "stopping", "stopped"]}])
+    found = [i for page in pages for r in page["Reservations"] for i in r["Instances"]]
+    return max(found, key=lambda i: i["LaunchTime"]) if found else None
+
+
+def instance_state(env: Env, instance_id: str) -> str:
+    reservations = env.client("ec2").describe_instances(InstanceIds=[instance_id])["Reservations"]
+    return reservations[0]["Instances"][0]["State"]["Name"]

@@ -84,6 +84,13 @@ class Scenario:
     def solution_path(self) -> Path:
         return self.path / "solution.py"
 
+    def solution_args(self, names: dict[str, str]) -> list[str]:
+        """The command that applies the reference solution with these names (--<name> <value>)."""
+        args = [sys.executable, str(self.solution_path)]
+        for key, value in names.items():
+            args += [f"--{key}", value]
+        return args
+
     def check(self, check_id: str) -> CheckSpec:
         return next(c for c in self.checks if c.id == check_id)
 

@@ -40,7 +40,7 @@ from .i18n import LANGS, t
 
 # Feature command groups live in sandbox/commands/<name>.py, each with register(cli); listing a
 # module here adds its commands to `awslab`.
-COMMAND_MODULES: tuple[str, ...] = ("idp", "trail", "classroom", "fetch", "policy", "instance")
+COMMAND_MODULES: tuple[str, ...] = ("idp", "trail", "classroom", "fetch", "policy", "instance", "events")
 
 
 def _print_task(sc, acct: accounts.Account, lang: str) -> None:
@@ -285,9 +285,7 @@ def build_cli() -> click.Group:
     def solve(scenario_id, account, region, endpoint, lang):
         lang, sc, acct = resolve(scenario_id, account, region, endpoint, lang)
         require_emulator(acct.endpoint)
-        args = [sys.executable, str(sc.solution_path)]
-        for key, value in sc.render_names(acct.account_id).items():
-            args += [f"--{key}", value]
+        args = sc.solution_args(sc.render_names(acct.account_id))
         code = subprocess.call(args, env={**os.environ, **acct.env()}, stdin=subprocess.DEVNULL)
         if code != 0:
             raise AwslabError(t("solve-failed", lang, scenario=sc.id, code=code))

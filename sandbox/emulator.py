@@ -68,12 +68,21 @@ class EmulatorClient:
         _check(resp)
         return resp.json()
 
-    def journal(self, account_id: str, since: int = 0) -> list[dict]:
-        """The account's event-journal entries with seq > since, oldest first
-        (format: sandbox/plugins/journal/store.py)."""
-        resp = self._request("GET", f"/_awslab/journal/{account_id}", params={"since": since})
+    def journal(self, account_id: str, since: int = 0, last: int | None = None) -> list[dict]:
+        """The account's event-journal entries with seq > since, oldest first; only the newest
+        `last` if given (format: sandbox/plugins/journal/store.py and flows.py)."""
+        return self._journal(account_id, since, last)["entries"]
+
+    def journal_position(self, account_id: str) -> int:
+        """The seq after which the account's next hops will be: journal(account, since=this) later
+        returns only what happened from now on."""
+        return self._journal(account_id, 0, 0)["last_seq"]
+
+    def _journal(self, account_id: str, since: int, last: int | None) -> dict:
+        params = {"since": since} if last is None else {"since": since, "last": last}
+        resp = self._request("GET", f"/_awslab/journal/{account_id}", params=params)
         _check(resp)
-        return resp.json()["entries"]
+        return resp.json()
 
     def flush_trails(self, account_id: str) -> list[dict]:
         """Deliver the account's pending CloudTrail records now; one entry per log file

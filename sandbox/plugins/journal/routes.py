@@ -1,12 +1,15 @@
-"""GET /_awslab/journal/<account>?since=<seq> -> {"entries": [...], "last_seq": N}."""
+"""GET /_awslab/journal/<account>?since=<seq>&last=<n> -> {"entries": [...], "last_seq": N}.
+
+`last_seq` is the seq of the account's newest hop (or `since` when that is larger), so a reader can
+ask for `last=0` to learn where "from now on" starts, and then for `since=last_seq`."""
 
 from __future__ import annotations
 
 from localstack.http import Request, Response, route
 
-from sandbox.plugins.http import bad_account, json_response
+from sandbox.plugins.http import bad_account, error_response, json_response
 
-from .store import entries
+from .store import entries, newest_seq
 
 
 class JournalRoutes:
@@ -17,7 +20,10 @@ class JournalRoutes:
             return refused
         try:
             since = int(request.args.get("since", "0"))
+            last = int(request.args["last"]) if "last" in request.args else None
         except ValueError:
-            since = 0
-        found = entries(account_id, since)
-        return json_response({"entries": found, "last_seq": found[-1]["seq"] if found else since})
+            return error_response("InvalidParameter", "since and last must be integers", 400)
+        if last is not None and last < 0:
+            return error_response("InvalidParameter", "last must be 0 or more", 400)
+        found = entries(account_id, since, last)
+        return json_response({"entries": found, "last_seq": max(newest_seq(account_id), since)})

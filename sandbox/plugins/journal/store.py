@@ -42,10 +42,24 @@ def record(account_id: str, region: str, hop: str, **fields) -> dict:
     return entry
 
 
-def entries(account_id: str, since: int = 0) -> list[dict]:
-    """The account's hops with seq > since, oldest first."""
+def update(entry: dict, **fields) -> None:
+    """Complete a recorded hop (its outcome is known only when the response leaves)."""
     with _lock:
-        return [e for e in _entries.get(account_id, ()) if e["seq"] > since]
+        entry.update(fields)
+
+
+def entries(account_id: str, since: int = 0, last: int | None = None) -> list[dict]:
+    """The account's hops with seq > since, oldest first; only the newest `last` of them if given."""
+    with _lock:
+        found = [dict(e) for e in _entries.get(account_id, ()) if e["seq"] > since]
+    return found[len(found) - last:] if last is not None and last < len(found) else found
+
+
+def newest_seq(account_id: str) -> int:
+    """The seq of the account's newest hop (0 when there is none): "everything after this" is new."""
+    with _lock:
+        kept = _entries.get(account_id)
+        return kept[-1]["seq"] if kept else 0
 
 
 def clear(account_id: str) -> None:
