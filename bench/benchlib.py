@@ -15,10 +15,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 
-def start(doc: str, default_runs: int) -> argparse.Namespace:
-    """Parse --runs and point AWSLAB_HOME at a fresh temporary folder."""
+def start(doc: str, default_runs: int, options=None) -> argparse.Namespace:
+    """Parse --runs (and what `options(parser)` adds) and point AWSLAB_HOME at a fresh temporary folder."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--runs", type=int, default=default_runs)
+    if options:
+        options(parser)
     args = parser.parse_args()
     os.environ["AWSLAB_HOME"] = tempfile.mkdtemp(prefix="awslab-bench-")
     os.environ["AWSLAB_LANG"] = "en"

@@ -53,7 +53,7 @@ class Learner:
         self.s3 = account.client("s3")
         self.ct = account.client("cloudtrail")
         self.bucket = f"{self.id}-trail-logs"
-        self.emulator = EmulatorClient(account.endpoint)
+        self.emulator = EmulatorClient.for_account(account)
 
     def log_bucket(self, prefix: str = "", policy: bool = True) -> str:
         self.s3.create_bucket(Bucket=self.bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
@@ -281,6 +281,10 @@ def test_advanced_selectors_by_prefix_and_read_only(learner):
     records = learner.delivered()
     objects = [(r["eventName"], r["requestParameters"].get("key")) for r in records if r["eventCategory"] == "Data"]
     assert objects == [("PutObject", "img/a.jpg"), ("GetObject", "img/a.jpg")]
+    [got] = by_name(records, "GetObject")
+    assert got["readOnly"] is True and got["responseElements"] is None
+    assert got["requestParameters"] == {"bucketName": data, "Host": got["requestParameters"]["Host"], "key": "img/a.jpg"}
+    assert got["additionalEventData"]["bytesTransferredOut"] == 1
     assert not by_name(records, "ListBuckets")  # read-only management event: not selected
     assert learner.ct.get_trail(Name="my-trail")["Trail"]["HasCustomEventSelectors"] is True
 
@@ -410,6 +414,12 @@ def test_s3_bucket_calls_as_documented(learner):
     [put_policy] = by_name(records, "PutBucketPolicy")
     assert put_policy["requestParameters"]["bucketPolicy"] == policy
     assert put_policy["requestParameters"]["policy"] == ""
+    # CreateBucket (made before the trail existed) is in the event history.
+    [created] = learner.ct.lookup_events(LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "CreateBucket"}])["Events"]
+    created = json.loads(created["CloudTrailEvent"])
+    assert created["requestParameters"]["CreateBucketConfiguration"] == {
+        "LocationConstraint": REGION, "xmlns": "http://s3.amazonaws.com/doc/2006-03-01/"}
+    assert created["requestParameters"]["bucketName"] == learner.bucket and created["responseElements"] is None
 
 
 # ---- LookupEvents ---------------------------------------------------------------------------------
@@ -548,3 +558,34 @@ def test_user_identity_of_iam_user_and_assumed_role(learner):
     assert assumed["responseElements"]["credentials"]["accessKeyId"] == creds["AccessKeyId"]
     found = learner.ct.lookup_events(LookupAttributes=[{"AttributeKey": "Username", "AttributeValue": "Alice"}])
     assert [e["EventName"] for e in found["Events"]] == ["ListBuckets"]
+
+
+def test_sns_notification_of_delivered_files(learner):
+    """User Guide, "Configuring Amazon SNS notifications for CloudTrail": the topic policy must let
+    CloudTrail publish; the message is {"s3Bucket": ..., "s3ObjectKey": [...]}."""
+    account = learner.account
+    sns, sqs = account.client("sns"), account.client("sqs")
+    topic = sns.create_topic(Name="trail-files")["TopicArn"]
+    learner.log_bucket()
+    code, message = error_of(learner.ct.create_trail, Name="my-trail", S3BucketName=learner.bucket, SnsTopicName="trail-files")
+    assert code == "InsufficientSnsTopicPolicyException"
+    sns.set_topic_attributes(TopicArn=topic, AttributeName="Policy", AttributeValue=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Sid": "AWSCloudTrailSNSPolicy", "Effect": "Allow",
+                                                "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                                                "Action": "SNS:Publish", "Resource": topic}]}))
+    url = sqs.create_queue(QueueName="trail-files")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
+        "Resource": queue_arn, "Condition": {"ArnEquals": {"aws:SourceArn": topic}}}]})})
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+    trail = learner.ct.create_trail(Name="my-trail", S3BucketName=learner.bucket, SnsTopicName="trail-files")
+    assert trail["SnsTopicARN"] == topic
+    learner.ct.start_logging(Name="my-trail")
+    learner.delivered()
+    keys = [o["Key"] for o in learner.s3.list_objects_v2(Bucket=learner.bucket)["Contents"]]
+    messages = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5, MaxNumberOfMessages=10).get("Messages", [])
+    notes = [json.loads(m["Body"]) for m in messages]
+    assert notes and all(n["s3Bucket"] == learner.bucket for n in notes)
+    assert sorted(k for n in notes for k in n["s3ObjectKey"]) == sorted(keys)
+    assert "LatestNotificationTime" in learner.ct.get_trail_status(Name="my-trail")

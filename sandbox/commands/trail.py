@@ -29,7 +29,7 @@ def register(cli: click.Group) -> None:
         lang = i18n.use(lang)
         acct = accounts.resolve(account, region, endpoint)
         require_emulator(acct.endpoint)
-        files = EmulatorClient(acct.endpoint).flush_trails(acct.account_id)
+        files = EmulatorClient.for_account(acct).flush_trails(acct.account_id)
         if not files:
             click.echo(t("trail-flush-nothing", lang, account=acct.account_id))
         for f in files:

@@ -25,3 +25,14 @@ def find_bucket(bucket: str) -> S3Bucket | None:
 def bucket_region(bucket: str) -> str | None:
     found = find_bucket(bucket)
     return found.bucket_region if found else None
+
+
+def default_bus_has_rules(account_id: str, region: str) -> bool:
+    """Whether the account's default EventBridge bus in `region` has any rule (an event put on a bus
+    without rules goes nowhere, so producers may skip it)."""
+    from localstack.services.events.models import events_stores
+
+    if account_id not in events_stores or region not in events_stores[account_id]:
+        return False
+    bus = events_stores[account_id][region].event_buses.get("default")
+    return bool(bus and bus.rules)

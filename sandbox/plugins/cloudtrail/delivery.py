@@ -83,22 +83,9 @@ def _deliver_file(trail: Trail, region: str, records: list[dict]) -> dict:
     else:
         body = gzip.compress(json.dumps({"Records": records}, ensure_ascii=False).encode("utf-8"))
         owner = localstack_state.bucket_owner(bucket) or trail.account_id
-        try:
-            _client("s3", owner, bucket_region).put_object(
-                Bucket=bucket, Key=key, Body=body, ACL="bucket-owner-full-control",
-                ContentType="application/json",
-            )
-        except ClientError as exc:
-            problem = exc.response.get("Error", {}).get("Code") or "InternalError"
-    with LOCK:
-        status = trail.status
-        status.latest_delivery_attempt_time = moment
-        if problem:
-            status.latest_delivery_error = problem
-        else:
-            status.latest_delivery_time = moment
-            status.latest_delivery_attempt_succeeded = moment
-            status.latest_delivery_error = None
+        problem = _refusal(lambda: _client("s3", owner, bucket_region).put_object(
+            Bucket=bucket, Key=key, Body=body, ACL="bucket-owner-full-control", ContentType="application/json"))
+    _note_attempt(trail, "delivery", moment, problem)
     if problem:
         LOG.info("awslab cloudtrail: delivery for %s to %s failed: %s", trail.arn, bucket, problem)
         journal.record(trail.account_id, region, "cloudtrail-delivery", trail=trail.arn, bucket=bucket,
@@ -117,19 +104,30 @@ def _notify(trail: Trail, keys: list[str]) -> None:
         problem = "AuthorizationError"
     else:
         message = json.dumps({"s3Bucket": trail.s3_bucket_name, "s3ObjectKey": keys})
-        try:
-            _client("sns", topic.split(":")[4], topic.split(":")[3]).publish(TopicArn=topic, Message=message)
-        except ClientError as exc:
-            problem = exc.response.get("Error", {}).get("Code") or "InternalError"
+        problem = _refusal(lambda: _client("sns", topic.split(":")[4], topic.split(":")[3]).publish(
+            TopicArn=topic, Message=message))
+    _note_attempt(trail, "notification", moment, problem)
+
+
+def _refusal(action) -> str | None:
+    """Run an internal call; the error code when it is refused."""
+    try:
+        action()
+    except ClientError as exc:
+        return exc.response.get("Error", {}).get("Code") or "InternalError"
+    return None
+
+
+def _note_attempt(trail: Trail, kind: str, moment: datetime, problem: str | None) -> None:
+    """GetTrailStatus' Latest<Kind>AttemptTime / Time / AttemptSucceeded / Error (kind: delivery,
+    notification)."""
     with LOCK:
         status = trail.status
-        status.latest_notification_attempt_time = moment
-        if problem:
-            status.latest_notification_error = problem
-        else:
-            status.latest_notification_time = moment
-            status.latest_notification_attempt_succeeded = moment
-            status.latest_notification_error = None
+        setattr(status, f"latest_{kind}_attempt_time", moment)
+        setattr(status, f"latest_{kind}_error", problem)
+        if not problem:
+            setattr(status, f"latest_{kind}_time", moment)
+            setattr(status, f"latest_{kind}_attempt_succeeded", moment)
 
 
 def put_event(account_id: str, region: str, record: dict) -> None:

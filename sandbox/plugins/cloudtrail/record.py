@@ -26,6 +26,7 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import lru_cache
 
 from botocore.model import OperationModel, Shape
 
@@ -59,6 +60,13 @@ DYNAMODB_DATA_OPERATIONS = {
     "TransactGetItems", "TransactWriteItems",
 }
 LAMBDA_DATA_OPERATIONS = {"Invoke", "InvokeAsync", "InvokeWithResponseStream"}
+# Amazon SQS Developer Guide, "Logging Amazon SQS API calls using AWS CloudTrail": message calls are
+# data events of resource type AWS::SQS::Queue (advanced selectors only); SNS Publish likewise.
+SQS_DATA_OPERATIONS = {
+    "SendMessage", "SendMessageBatch", "ReceiveMessage", "DeleteMessage", "DeleteMessageBatch",
+    "ChangeMessageVisibility", "ChangeMessageVisibilityBatch",
+}
+SNS_DATA_OPERATIONS = {"Publish", "PublishBatch"}
 # Services whose events CloudTrail records in us-east-1 (User Guide, "global service events").
 GLOBAL_SERVICES = {"iam", "cloudfront", "route53", "organizations"}
 EVENT_SOURCE_OVERRIDES = {"email": "ses.amazonaws.com", "streams.dynamodb": "dynamodb.amazonaws.com"}
@@ -133,6 +141,10 @@ def is_data_event(call: Call) -> bool:
         return name in DYNAMODB_DATA_OPERATIONS
     if call.service == "lambda":
         return name in LAMBDA_DATA_OPERATIONS
+    if call.service == "sqs":
+        return name in SQS_DATA_OPERATIONS
+    if call.service == "sns":
+        return name in SNS_DATA_OPERATIONS
     return False
 
 
@@ -215,6 +227,14 @@ def event_resources(call: Call, bucket_owner) -> list[dict]:
         fn = params["FunctionName"]
         arn = fn if fn.startswith("arn:") else f"arn:aws:lambda:{call.region}:{call.account_id}:function:{fn}"
         return [{"accountId": call.account_id, "type": "AWS::Lambda::Function", "ARN": arn}]
+    if call.service == "sqs" and name in SQS_DATA_OPERATIONS and params.get("QueueUrl"):
+        # https://sqs.<region>.amazonaws.com/<account>/<name> or LocalStack's path form
+        parts = params["QueueUrl"].rstrip("/").split("/")
+        owner, queue = (parts[-2], parts[-1]) if len(parts) >= 2 else (call.account_id, parts[-1])
+        return [{"accountId": owner, "type": "AWS::SQS::Queue", "ARN": f"arn:aws:sqs:{call.region}:{owner}:{queue}"}]
+    if call.service == "sns" and name in SNS_DATA_OPERATIONS and params.get("TopicArn"):
+        topic = params["TopicArn"]
+        return [{"accountId": topic.split(":")[4], "type": "AWS::SNS::Topic", "ARN": topic}]
     return []
 
 
@@ -359,9 +379,8 @@ def s3_request_parameters(call: Call) -> dict:
             continue  # pre-signed URL signature fields and the SDK's operation hint
         out[key] = value
     if shape is not None:
-        for name, member in shape.members.items():
-            header = member.serialization.get("name", "")
-            if member.serialization.get("location") == "header" and header in S3_REQUEST_HEADERS and name in params:
+        for name, header in _s3_header_members(call.operation.name, shape):
+            if name in params:
                 out[header] = _json_safe(params[name])
         payload = shape.serialization.get("payload")
         if payload and payload in params and params[payload] is not None:
@@ -374,6 +393,15 @@ def s3_request_parameters(call: Call) -> dict:
                     body["xmlns"] = S3_XMLNS
                 out[member.serialization.get("name") or payload] = body
     return out
+
+
+@lru_cache(maxsize=256)
+def _s3_header_members(operation: str, shape: Shape) -> tuple[tuple[str, str], ...]:
+    """(member, header) pairs of the request headers S3 reports, per operation (computed once)."""
+    return tuple(
+        (name, member.serialization["name"]) for name, member in shape.members.items()
+        if member.serialization.get("location") == "header" and member.serialization.get("name") in S3_REQUEST_HEADERS
+    )
 
 
 def _policy_json(policy):
