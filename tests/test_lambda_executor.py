@@ -328,6 +328,61 @@ def test_new_code_gets_a_new_environment_and_the_old_one_is_retired(emulator, ac
     assert _wait_gone([old_pid]) == []
 
 
+@pytest.mark.parametrize("wait", [True, False], ids=["waits-for-updates", "does-not-wait"])
+def test_events_right_after_two_quick_updates_run_the_new_version(emulator, account, wait):
+    # UpdateFunctionCode then UpdateFunctionConfiguration, as the eventbridge-ec2-restart solution
+    # does on its second apply. Each update stops the old version's event poller while it is inside
+    # a long poll; LocalStack dropped what that poll returned, so an EventBridge event sent right
+    # after the updates ran only after the function's timeout + 60 s (sandbox/plugins/lambda_process/pollers.py).
+    source = "import os\nV = {!r}\ndef lambda_handler(e, c):\n    print('ran', V, os.environ.get('X'))\n    return [V, os.environ.get('X')]\n"
+    arn = create_function(account, "updated-twice", source.format("v1"), timeout=10)
+    lam, events = account.client("lambda"), account.client("events")
+    rule_arn = events.put_rule(Name="to-updated", EventPattern=json.dumps({"source": ["awslab.test"]}))["RuleArn"]
+    lam.add_permission(FunctionName="updated-twice", StatementId="events", Action="lambda:InvokeFunction",
+                       Principal="events.amazonaws.com", SourceArn=rule_arn)
+    events.put_targets(Rule="to-updated", Targets=[{"Id": "fn", "Arn": arn}])
+    assert _invoke(lam, "updated-twice")[1] == ["v1", None]
+    waiter = lam.get_waiter("function_updated_v2")
+
+    lam.update_function_code(FunctionName="updated-twice", ZipFile=zip_source(source.format("v2")))
+    if wait:
+        waiter.wait(FunctionName="updated-twice", WaiterConfig={"Delay": 0.2})
+    deadline = time.monotonic() + 10
+    while True:  # without waiting, the second update may find the first still in progress
+        try:
+            lam.update_function_configuration(FunctionName="updated-twice", Environment={"Variables": {"X": "y"}})
+            break
+        except lam.exceptions.ResourceConflictException:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    waiter.wait(FunctionName="updated-twice", WaiterConfig={"Delay": 0.2})
+    for n in range(3):  # one event for each poller that might still be in its long poll, and one more
+        events.put_events(Entries=[{"Source": "awslab.test", "DetailType": f"ping {n}", "Detail": "{}"}])
+    results = lambda_results(account, "updated-twice", 4, timeout=10)[1:]
+    assert [(r["invocation_type"], r["status"]) for r in results] == [("Event", "ok")] * 3, results
+    assert all(r["log_tail"] == ["ran v2 y"] for r in results), results
+    assert _invoke(lam, "updated-twice")[1] == ["v2", "y"]
+
+
+def test_an_environment_that_cannot_start_answers_the_invoke(emulator, account):
+    # The process ends before it reports ready: the invoke gets Runtime.ExitError and the journal a
+    # lambda-result hop, for direct and for asynchronous invocations alike, instead of LocalStack's
+    # internal error or a silent retry.
+    create_function(account, "dies-at-init", "import os\nprint('init ran')\nos._exit(4)\n")
+    lam = account.client("lambda")
+    resp, body = _invoke(lam, "dies-at-init", LogType="Tail")
+    assert resp["StatusCode"] == 200 and resp["FunctionError"] == "Unhandled"
+    assert body["errorType"] == "Runtime.ExitError"
+    assert body["errorMessage"].endswith("Error: Runtime exited with error: exit status 4")
+    assert "exited during start (exit status 4)" in _tail(resp) and "REPORT RequestId" in _tail(resp)
+    [result] = lambda_results(account, "dies-at-init")
+    assert (result["status"], result["error_type"]) == ("error", "Runtime.ExitError")
+    assert result["request_id"] == resp["ResponseMetadata"]["RequestId"]
+    lam.invoke(FunctionName="dies-at-init", InvocationType="Event", Payload=b"{}")
+    results = lambda_results(account, "dies-at-init", 2)
+    assert [(r["invocation_type"], r["error_type"]) for r in results[1:]] == [("Event", "Runtime.ExitError")]
+
+
 def test_unsupported_runtime_fails_creation_with_a_reason(emulator, account):
     create_function(account, "node", "exports.handler = async () => 1;", runtime="nodejs20.x", wait=False)
     lam = account.client("lambda")

@@ -2,7 +2,8 @@
 
 Selected by LAMBDA_RUNTIME_EXECUTOR=awslab-process (sandbox/emulator.env). The executor is in
 executor.py, its processes (and the spare kept ready) in processes.py, the program of each execution
-environment in bootstrap.py, the event journal's `lambda-result` hop in invocations.py.
+environment in bootstrap.py, the event journal's `lambda-result` hop in invocations.py, the fix that
+keeps asynchronous invocations across function updates in pollers.py.
 """
 
 import atexit
@@ -33,9 +34,11 @@ def awslab_lambda_process():
     from .. import ACCOUNT_RESET_HOOKS, LOADED
     from .invocations import note_invoke
     from .lifecycle import stop_account_functions
+    from .pollers import install as keep_async_events_across_updates
 
     if config.LAMBDA_RUNTIME_EXECUTOR != EXECUTOR_NAME:
         return
+    keep_async_events_across_updates()
     serve_custom_service_request_handlers.append(note_invoke)
     ACCOUNT_RESET_HOOKS.append(stop_account_functions)
     # Once Lambda, Logs and their pollers are loaded, the interpreter's last garbage collection at

@@ -27,7 +27,7 @@ import shutil
 import signal
 import threading
 import time
-from concurrent.futures import Future, InvalidStateError
+from concurrent.futures import CancelledError, Future, InvalidStateError
 from concurrent.futures import TimeoutError as FutureTimeout
 from http import HTTPStatus
 from pathlib import Path
@@ -35,7 +35,11 @@ from pathlib import Path
 from localstack import config
 from localstack.aws.api.lambda_ import PackageType
 from localstack.http import Response
-from localstack.services.lambda_.invocation.executor_endpoint import ExecutorEndpoint, InvokeSendError
+from localstack.services.lambda_.invocation.executor_endpoint import (
+    ExecutorEndpoint,
+    InvokeSendError,
+    StatusErrorException,
+)
 from localstack.services.lambda_.invocation.lambda_models import FunctionVersion, InvocationResult
 from localstack.services.lambda_.invocation.runtime_executor import RuntimeExecutor
 
@@ -52,6 +56,14 @@ SUPPORTED_RUNTIMES = ("python3.9", "python3.10", "python3.11", "python3.12", "py
 # The child reports its own timeout; this much later the executor stops waiting and kills it.
 TIMEOUT_GRACE_S = 2.0
 STARTUP_TIMEOUT_S = 15.0
+
+
+class StartFailure:
+    """Why an execution environment did not start: the bootstrap's own error body, its exit code, or
+    a reason (startup timeout, no process)."""
+
+    def __init__(self, reason: str, payload: bytes | None = None, exit_code: int | None = None) -> None:
+        self.reason, self.payload, self.exit_code = reason, payload, exit_code
 
 
 class UnsupportedFunction(Exception):
@@ -134,6 +146,8 @@ class ProcessRuntimeExecutor(RuntimeExecutor):
         self.workdir = _folder() / self.id
         self._lock = threading.Lock()
         self._stopped = False
+        # Why the environment could not start, answered to the invoke LocalStack sends next.
+        self._start_failure: StartFailure | None = None
 
     # --- RuntimeExecutor interface --------------------------------------------------------------
 
@@ -158,13 +172,21 @@ class ProcessRuntimeExecutor(RuntimeExecutor):
                 f"{self.executor_endpoint.get_endpoint_prefix()}")
 
     def start(self, env_vars: dict[str, str]) -> None:
+        # A start that fails does not raise: LocalStack would turn that into an internal error (or,
+        # for asynchronous invocations, a silent retry) with no result and no journal hop. As on AWS,
+        # where an Init phase failure is reported by the invoke that needed it, the next invoke
+        # answers the failure in AWS's error shape and journals it.
         self.env_vars = self._child_environment(env_vars)
         with self._lock:
-            self._spawn()
+            self._start_failure = self._try_spawn()
 
     def stop(self) -> None:
+        self._stopped = True
+        # A start in progress holds the lock while it waits for ready: end that wait now rather than
+        # after STARTUP_TIMEOUT_S (LocalStack stops environments of a replaced version at any time).
+        _resolve(self.executor_endpoint.startup_future,
+                 error=EnvironmentExited("the execution environment was stopped during start"))
         with self._lock:
-            self._stopped = True
             child, self.child = self.child, None
         if child is not None:
             child.kill()
@@ -186,10 +208,14 @@ class ProcessRuntimeExecutor(RuntimeExecutor):
         with self._lock:
             if self._stopped:
                 raise InvokeSendError(f"execution environment {self.id} was stopped")
-            if self.child is None or self.child.exited.is_set():
-                self._spawn()  # the last process ended (timeout, exit, crash): a new one, as on AWS
             started = time.monotonic()
-            result = self._invoke(self.child, payload)
+            failure, self._start_failure = self._start_failure, None
+            if failure is None and (self.child is None or self.child.exited.is_set()):
+                failure = self._try_spawn()  # the last process ended (timeout, exit, crash): a new one, as on AWS
+            if failure is not None:
+                result = self._start_failure_result(request_id, failure, started)
+            else:
+                result = self._invoke(self.child, payload)
             duration_ms = (time.monotonic() - started) * 1000
         # A new spare starts after the cold invoke, not during it: on two cores its imports would
         # slow down the invoke the spare was meant to speed up.
@@ -212,6 +238,18 @@ class ProcessRuntimeExecutor(RuntimeExecutor):
             "AWS_LAMBDA_FUNCTION_TIMEOUT": str(cfg.timeout),
         })
         return env
+
+    def _try_spawn(self) -> StartFailure | None:
+        """_spawn(), with its failure kept for the invoke instead of raised."""
+        try:
+            self._spawn()
+            return None
+        except StatusErrorException as e:  # the bootstrap reported it (AWS-shaped body)
+            return StartFailure(str(e), payload=e.payload)
+        except EnvironmentExited as e:
+            return StartFailure(str(e), exit_code=e.code)
+        except (CancelledError, OSError) as e:  # stopped meanwhile, or no process could be started
+            return StartFailure(f"the execution environment could not be started: {type(e).__name__}: {e}")
 
     def _spawn(self) -> None:
         """Give a bootstrap process this environment and wait until it reports ready (or fails)."""
@@ -244,7 +282,7 @@ class ProcessRuntimeExecutor(RuntimeExecutor):
         """Called by the reaper when the process of this environment has ended."""
         _resolve(child.startup, error=EnvironmentExited(
             f"the execution environment exited during start ({_exit_reason(code)}): "
-            f"{_read_tail(child.log_path)}"))
+            f"{_read_tail(child.log_path)}", code=code))
         invocation = child.invocation
         if invocation is not None:
             request_id, future, started = invocation
@@ -295,10 +333,24 @@ class ProcessRuntimeExecutor(RuntimeExecutor):
         body, line = timeout_error(request_id, timeout)
         return self._made_up_result(request_id, started, body, [line])
 
-    def _exit_result(self, request_id: str, code: int, started: float) -> InvocationResult:
+    def _start_failure_result(self, request_id: str, failure: StartFailure, started: float) -> InvocationResult:
+        LOG.warning("awslab: execution environment %s of %s did not start: %s",
+                    self.id, self.function_version.qualified_arn, failure.reason)
+        if failure.exit_code is not None:
+            return self._exit_result(request_id, failure.exit_code, started, [f"awslab: {failure.reason}"])
+        if failure.payload:
+            result = self._made_up_result(request_id, started, {}, [f"awslab: {failure.reason}"])
+            result.payload = failure.payload
+            return result
+        message = f"RequestId: {request_id} Error: {failure.reason}"
+        body = error_body("Runtime.Unknown", message, request_id, [])
+        return self._made_up_result(request_id, started, body, [message, "Runtime.Unknown"])
+
+    def _exit_result(self, request_id: str, code: int, started: float,
+                     lines: list[str] | None = None) -> InvocationResult:
         message = f"RequestId: {request_id} Error: Runtime exited with error: {_exit_reason(code)}"
         body = error_body("Runtime.ExitError", message, request_id, [])
-        return self._made_up_result(request_id, started, body, [message, "Runtime.ExitError"])
+        return self._made_up_result(request_id, started, body, [*(lines or []), message, "Runtime.ExitError"])
 
     # --- event journal -------------------------------------------------------------------------------
 

@@ -32,7 +32,9 @@ SPARES = 1
 
 
 class EnvironmentExited(Exception):
-    pass
+    def __init__(self, message: str, code: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code  # the process's exit status, when it ended
 
 
 class Child:
