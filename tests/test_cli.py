@@ -20,6 +20,40 @@ def test_every_command_has_help(cli, command):
     assert len(out.stdout.splitlines()) > 3
 
 
+def _all_commands(group, prefix=()):
+    import click
+
+    for name, command in sorted(group.commands.items()):
+        yield (*prefix, name)
+        if isinstance(command, click.Group):
+            yield from _all_commands(command, (*prefix, name))
+
+
+def test_every_command_and_subcommand_has_help_in_both_languages():
+    """Walks the real command tree, so a new command or subcommand cannot miss its help texts."""
+    from click.testing import CliRunner
+
+    from sandbox import i18n
+    from sandbox.cli import build_cli
+
+    helps = {}
+    try:
+        for lang in ("en", "ja"):
+            i18n.use(lang)
+            cli = build_cli()
+            for path in _all_commands(cli):
+                out = CliRunner().invoke(cli, [*path, "--help"])
+                assert out.exit_code == 0, (path, out.output)
+                assert "Usage: " in out.output and len(out.output.splitlines()) > 3, path
+                helps[lang, path] = out.output
+    finally:
+        i18n._chosen = None
+    paths = {path for _, path in helps}
+    assert len(paths) > 30 and ("class", "grade") in paths and ("idp", "login") in paths
+    same = [" ".join(p) for p in sorted(paths) if helps["en", p] == helps["ja", p]]
+    assert not same, f"help not translated: {same}"
+
+
 def test_help_in_japanese(cli):
     main = cli("--lang", "ja", "--help")
     assert main.returncode == 0 and "基本の流れ" in main.stdout
