@@ -9,6 +9,11 @@ A learner who left a rule disabled must see the same thing here as on AWS.
 from localstack.runtime import hooks
 
 
+def is_disabled(rule) -> bool:
+    """Whether a rule of LocalStack's EventBridge store is disabled (its state is an enum or a str)."""
+    return str(getattr(rule.state, "value", rule.state)) == "DISABLED"
+
+
 # Before the journal (priority 10): the journal's patch then wraps this one and records the rule
 # as "not matched (disabled)".
 @hooks.on_infra_start(priority=20)
@@ -20,7 +25,7 @@ def awslab_eventbridge_rules():
 
     @patch(EventsProvider._process_rules)
     def _skip_disabled(fn, self, rule, region, account_id, event_formatted, trace_header):
-        if str(getattr(rule.state, "value", rule.state)) == "DISABLED":
+        if is_disabled(rule):
             return None
         return fn(self, rule, region, account_id, event_formatted, trace_header)
 

@@ -40,6 +40,7 @@ from localstack.utils.patch import patch
 
 from sandbox.accounts import GRADER_USER_AGENT
 
+from ..eventbridge_rules import is_disabled
 from ..identity.callers import access_key_of, caller_of
 from .store import record, update
 
@@ -261,8 +262,7 @@ def patch_eventbridge() -> None:
     @patch(Provider._process_rules)
     def _rule_matching(fn, self, rule, region, account_id, event_formatted, trace_header):
         if rule.event_pattern is not None and not rule.schedule_expression:
-            state = str(getattr(rule.state, "value", rule.state) or "ENABLED")
-            if state == "DISABLED":
+            if is_disabled(rule):
                 matched, reason = False, "disabled"
             else:
                 try:
