@@ -41,7 +41,7 @@ from localstack.utils.patch import patch
 from sandbox.accounts import GRADER_USER_AGENT
 
 from ..eventbridge_rules import is_disabled
-from ..identity.callers import access_key_of, caller_of
+from ..identity.callers import access_key_of, caller_for_key
 from .store import record, update
 
 LOG = logging.getLogger(__name__)
@@ -127,8 +127,9 @@ def _caller(context: RequestContext) -> dict:
     """Who made the call: the access key and its principal's ARN (a function's calls show its role
     session, arn:aws:sts::<account>:assumed-role/<role>/<function>); `grader` when the grader's
     clients made it (their User-Agent carries sandbox.accounts.GRADER_USER_AGENT)."""
-    caller = caller_of(context)
-    fields = {"access_key": access_key_of(context.request), "caller": caller.arn if caller else None}
+    # Only called for the learner's (not LocalStack's internal) requests: the key is read once.
+    key = access_key_of(context.request)
+    fields = {"access_key": key, "caller": caller_for_key(key).arn if key else None}
     if GRADER_USER_AGENT in (context.request.headers.get("User-Agent") or ""):
         fields["grader"] = True
     return fields
