@@ -8,6 +8,7 @@ duration_ms, status ok|error|timeout, error_type, error_message, log_tail).
 
 from __future__ import annotations
 
+from sandbox.timeline import error_text as _error_text
 from sandbox.timeline import log_tail_lines, render
 
 from .check import CheckContext
@@ -40,9 +41,8 @@ class Journal:
 
 
 def error_text(result: dict) -> str:
-    """"ErrorType: message" of a failed lambda-result."""
-    return ": ".join(x for x in (result.get("error_type"), result.get("error_message")) if x) or result.get(
-        "status", "error")
+    """"ErrorType: message" of a failed lambda-result, else its status."""
+    return _error_text(result) or result.get("status", "error")
 
 
 def log_excerpt(result: dict) -> str:

@@ -137,8 +137,12 @@ def _lambda_result(e: dict, lang: str | None) -> str:
         return t("hop-lambda-ok", lang, function=function, ms=ms, type=e.get("invocation_type") or "-")
     if status == "timeout":
         return t("hop-lambda-timeout", lang, function=function, ms=ms, error=e.get("error_message") or "-")
-    return t("hop-lambda-error", lang, function=function, ms=ms,
-             error=": ".join(x for x in (e.get("error_type"), e.get("error_message")) if x) or "-")
+    return t("hop-lambda-error", lang, function=function, ms=ms, error=error_text(e) or "-")
+
+
+def error_text(result: dict) -> str:
+    """"ErrorType: message" of a failed lambda-result ("" when it names neither)."""
+    return ": ".join(x for x in (result.get("error_type"), result.get("error_message")) if x)
 
 
 def log_tail_lines(entry: dict, failed_only: bool = True) -> list[str]:
