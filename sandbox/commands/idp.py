@@ -32,7 +32,8 @@ def _client(account, region, endpoint, lang):
     lang = i18n.use(lang)
     acct = accounts.resolve(account, region, endpoint)
     require_emulator(acct.endpoint)
-    return lang, acct, EmulatorClient(acct.endpoint)
+    # Signed by the account: in classroom mode the IdP's routes answer only the account they name.
+    return lang, acct, EmulatorClient.for_account(acct)
 
 
 def _idp_call(fn, *args, **kwargs):
