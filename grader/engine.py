@@ -125,12 +125,7 @@ def _run_one(spec: CheckSpec, ctx: CheckContext, names: dict, lang: str, statuse
     if outcome.key not in spec.messages:
         return make("error", t("check-raised", lang,
                                error=f"no message {outcome.key!r} in scenario.yaml"), debug=outcome.debug)
-    params = {
-        **names,
-        "account": ctx.account_id,
-        "region": ctx.region,
-        **{k: _display(v, lang) for k, v in outcome.params.items()},
-    }
+    params = {**values, **{k: _display(v, lang) for k, v in outcome.params.items()}}
     message = fill(spec.messages[outcome.key], lang, params)
     if outcome.passed:
         return make("pass", message, earned=spec.points, debug=outcome.debug)

@@ -45,6 +45,12 @@ class EmulatorClient:
         except requests.RequestException:
             raise EmulatorUnavailable(t("err-not-running", endpoint=self.endpoint)) from None
 
+    def _call(self, method: str, path: str, **kwargs) -> requests.Response:
+        """_request, then an answer of 400 or more becomes AwslabError (see _check)."""
+        resp = self._request(method, path, **kwargs)
+        _check(resp)
+        return resp
+
     def _sign(self, prepared: requests.PreparedRequest) -> None:
         from botocore.auth import SigV4Auth
         from botocore.awsrequest import AWSRequest
@@ -64,9 +70,7 @@ class EmulatorClient:
         return resp.json()
 
     def reset_account(self, account_id: str) -> dict:
-        resp = self._request("POST", f"/_awslab/accounts/{account_id}/reset")
-        _check(resp)
-        return resp.json()
+        return self._call("POST", f"/_awslab/accounts/{account_id}/reset").json()
 
     def journal(self, account_id: str, since: int = 0, last: int | None = None) -> list[dict]:
         """The account's event-journal entries with seq > since, oldest first; only the newest
@@ -80,23 +84,18 @@ class EmulatorClient:
 
     def _journal(self, account_id: str, since: int, last: int | None) -> dict:
         params = {"since": since} if last is None else {"since": since, "last": last}
-        resp = self._request("GET", f"/_awslab/journal/{account_id}", params=params)
-        _check(resp)
-        return resp.json()
+        return self._call("GET", f"/_awslab/journal/{account_id}", params=params).json()
 
     def flush_trails(self, account_id: str) -> list[dict]:
         """Deliver the account's pending CloudTrail records now; one entry per log file
         (format: sandbox/plugins/cloudtrail/routes.py)."""
-        resp = self._request("POST", f"/_awslab/cloudtrail/{account_id}/flush", timeout=max(self.timeout, 30))
-        _check(resp)
+        resp = self._call("POST", f"/_awslab/cloudtrail/{account_id}/flush", timeout=max(self.timeout, 30))
         return resp.json()["files"]
 
     def identity(self, access_key_id: str) -> dict:
         """The principal behind an access key, with its CloudTrail userIdentity element
         (sandbox/plugins/identity/callers.py)."""
-        resp = self._request("GET", f"/_awslab/identity/{access_key_id}")
-        _check(resp)
-        return resp.json()
+        return self._call("GET", f"/_awslab/identity/{access_key_id}").json()
 
     def peek_messages(self, account_id: str, region: str, queue_name: str) -> list[dict]:
         """Every message of a queue, visible, in flight or delayed, without receiving any.
@@ -115,12 +114,11 @@ class EmulatorClient:
         return resp.json().get("Messages") or []
 
     def remove_messages(self, account_id: str, region: str, queue_name: str, message_ids: list[str]) -> list[str]:
-        resp = self._request(
+        resp = self._call(
             "POST",
             f"/_awslab/sqs/{region}/{account_id}/{quote(queue_name)}/remove-messages",
             json={"MessageIds": message_ids},
         )
-        _check(resp)
         return resp.json()["Removed"]
 
     # ---- network and S3 policy enforcement (sandbox/plugins/network, sandbox/plugins/s3_policy) ----
@@ -129,8 +127,7 @@ class EmulatorClient:
         """{"account", "enabled", "default", "explicit"}; with set_it, first sets the account's switch
         (enabled=None returns it to the emulator's default)."""
         path = f"/_awslab/accounts/{account_id}/s3-enforcement"
-        resp = self._request("PUT", path, json={"enabled": enabled}) if set_it else self._request("GET", path)
-        _check(resp)
+        resp = self._call("PUT", path, json={"enabled": enabled}) if set_it else self._call("GET", path)
         return resp.json()
 
     def imds_endpoint(self, account_id: str, region: str, instance_id: str) -> str | None:
@@ -155,8 +152,7 @@ class EmulatorClient:
             return None
         _check(resp)
         role = resp.text.strip()
-        resp = self._request("GET", base + f"latest/meta-data/iam/security-credentials/{quote(role)}")
-        _check(resp)
+        resp = self._call("GET", base + f"latest/meta-data/iam/security-credentials/{quote(role)}")
         return {"RoleName": role, **resp.json()}
 
     def network_path(self, account_id: str, region: str, instance_id: str, service: str = "s3",
@@ -169,7 +165,6 @@ class EmulatorClient:
             return None
         _check(resp)
         return resp.json()
-
 
     # ---- the built-in SAML IdP (sandbox/plugins/idp/routes.py) ------------------------------------
 

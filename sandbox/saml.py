@@ -457,6 +457,20 @@ def role_pairs(values: list[str]) -> list[tuple[str, str]]:
     return pairs
 
 
+def offered_roles(saml_response: str) -> list[tuple[str, str]]:
+    """The (role, provider) pairs an AWS sign-in page offers for a response, from its unverified
+    Role attribute."""
+    return role_pairs(unverified_attributes(saml_response).get(ATTR_ROLE, []))
+
+
+def roles_by_account(pairs: list[tuple[str, str]]) -> dict[str, list[tuple[str, str]]]:
+    """The pairs grouped by the role's account, as the sign-in page's "Select a role" list shows them."""
+    grouped: dict[str, list[tuple[str, str]]] = {}
+    for pair in pairs:
+        grouped.setdefault(pair[0].split(":")[4], []).append(pair)
+    return grouped
+
+
 # ---- trust policy context ----------------------------------------------------------------------
 
 # SAML attribute names that IAM maps to saml: condition keys (IAM User Guide, "Configure SAML

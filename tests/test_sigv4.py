@@ -216,3 +216,16 @@ def test_routes_that_name_an_account_answer_only_that_account(classroom, b_resou
     assert [m["Body"] for m in as_b.peek_messages(b.account_id, REGION, "b-queue")] == ["B's message"]
     assert isinstance(as_a.journal(a.account_id), list)  # its own journal: allowed
     assert requests.get(f"{classroom.endpoint}/_awslab/info", timeout=5).status_code == 200  # public
+
+
+def test_idp_commands_work_in_classroom_mode(classroom, cli):
+    """`awslab idp` reaches the IdP routes signed by the learner's account, so the classroom's
+    route guard lets the learner through (and only into their own IdP)."""
+    a = classroom.learners[0]
+    env = {"AWSLAB_HOME": str(classroom.home), "AWS_ACCESS_KEY_ID": a.account_id,
+           "AWS_SECRET_ACCESS_KEY": a.secret}
+    added = cli("idp", "user", "add", "taro", "--account", a.account_id, "--endpoint", classroom.endpoint, env=env)
+    assert added.returncode == 0, added.stderr
+    shown = cli("idp", "show", "--account", a.account_id, "--endpoint", classroom.endpoint, env=env)
+    assert shown.returncode == 0, shown.stderr
+    assert f"urn:awslab:idp:{a.account_id}" in shown.stdout and "taro" in shown.stdout

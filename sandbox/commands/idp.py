@@ -32,7 +32,8 @@ def _client(account, region, endpoint, lang):
     lang = i18n.use(lang)
     acct = accounts.resolve(account, region, endpoint)
     require_emulator(acct.endpoint)
-    return lang, acct, EmulatorClient(acct.endpoint)
+    # Signed by the account: in classroom mode the IdP's routes answer only the account they name.
+    return lang, acct, EmulatorClient.for_account(acct)
 
 
 def _idp_call(fn, *args, **kwargs):
@@ -54,12 +55,9 @@ def role_choice(pairs: list[tuple[str, str]], wanted: str | None) -> tuple[str, 
 def role_listing(pairs: list[tuple[str, str]], lang: str) -> str:
     """The roles grouped by account, like the AWS sign-in page's "Select a role" list."""
     lines = [t("idp-login-select-role", lang)]
-    by_account: dict[str, list[str]] = {}
-    for role, _provider in pairs:
-        by_account.setdefault(role.split(":")[4], []).append(role)
-    for account_id, roles in by_account.items():
+    for account_id, account_pairs in saml.roles_by_account(pairs).items():
         lines.append(f"  {t('idp-login-account', lang, account=account_id)}")
-        lines += [f"    ( ) {r.rsplit('/', 1)[-1]:<24} {r}" for r in roles]
+        lines += [f"    ( ) {r.rsplit('/', 1)[-1]:<24} {r}" for r, _provider in account_pairs]
     return "\n".join(lines)
 
 
@@ -170,7 +168,7 @@ def register(cli: click.Group) -> None:
         lang, acct, em = _client(account, region, endpoint, lang)
         sso = _idp_call(em.idp_sso, acct.account_id, user_name)
         # The sign-in page reads the Role attribute to offer the roles; STS verifies everything.
-        pairs = saml.role_pairs(saml.unverified_attributes(sso["SAMLResponse"]).get(saml.ATTR_ROLE, []))
+        pairs = saml.offered_roles(sso["SAMLResponse"])
         if not pairs:
             raise AwslabError(t("idp-login-no-role", lang, user=user_name))
         chosen = role_choice(pairs, wanted)

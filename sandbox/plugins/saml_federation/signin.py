@@ -30,11 +30,8 @@ def _hidden(name: str, value: str) -> str:
 
 
 def _select_page(response: str, pairs: list[tuple[str, str]], lang: str) -> Response:
-    by_account: dict[str, list[tuple[str, str]]] = {}
-    for pair in pairs:
-        by_account.setdefault(pair[0].split(":")[4], []).append(pair)
     groups = []
-    for account, account_pairs in by_account.items():
+    for account, account_pairs in saml.roles_by_account(pairs).items():
         radios = "".join(
             f'<label><input type="radio" name="role" value="{escape(role)},{escape(provider)}"> '
             f"{escape(role.rsplit('/', 1)[-1])}</label>" for role, provider in account_pairs)
@@ -56,7 +53,7 @@ class SigninPages:
         lang = page_lang(request)
         response = request.form.get("SAMLResponse", "")
         try:
-            pairs = saml.role_pairs(saml.unverified_attributes(response).get(saml.ATTR_ROLE, []))
+            pairs = saml.offered_roles(response)
         except saml.SamlRefusal:
             pairs = []
         if not pairs:
