@@ -11,16 +11,12 @@ Usage: python bench/bench_athena.py [--runs N] [--sizes 10000,200000]
 
 from __future__ import annotations
 
-import argparse
-import os
 import statistics
-import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+import benchlib
+
 REGION = "ap-northeast-1"
 TABLE = "cloudtrail_logs_aws_cloudtrail_logs_370560102364_44d0a6db"
 QUERIES = {
@@ -43,12 +39,7 @@ def timed(athena, sql: str, output: str) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--sizes", default="10000,200000")
-    args = parser.parse_args()
-    os.environ["AWSLAB_HOME"] = tempfile.mkdtemp(prefix="awslab-bench-")
-    sys.path.insert(0, str(REPO))
+    args = benchlib.start(__doc__, 5, lambda parser: parser.add_argument("--sizes", default="10000,200000"))
     from sandbox import accounts, runtime
     from tests import cloudtrail_sample
 

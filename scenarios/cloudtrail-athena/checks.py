@@ -71,9 +71,9 @@ def log_bucket_policy(ctx: CheckContext):
     return passed()
 
 
-def _records_s3_objects(ctx: CheckContext, trail_name: str) -> tuple[str, str] | None:
-    """(how, read/write kind) when the trail's selectors record object events of the bucket."""
-    selectors = ctx.client("cloudtrail").get_event_selectors(TrailName=trail_name)
+def _records_s3_objects(ctx: CheckContext, selectors: dict) -> tuple[str, str] | None:
+    """(how, read/write kind) when the trail's selectors (GetEventSelectors) record object events
+    of the bucket."""
     bucket_arn = f"arn:aws:s3:::{ctx.names['bucket']}/"
     for selector in selectors.get("EventSelectors") or []:
         for resource in selector.get("DataResources") or []:
@@ -99,9 +99,9 @@ def _records_s3_objects(ctx: CheckContext, trail_name: str) -> tuple[str, str] |
 
 
 def trail_records_s3_data_events(ctx: CheckContext):
-    found = _records_s3_objects(ctx, ctx.names["trail"])
+    selectors = ctx.client("cloudtrail").get_event_selectors(TrailName=ctx.names["trail"])
+    found = _records_s3_objects(ctx, selectors)
     if found is None:
-        selectors = ctx.client("cloudtrail").get_event_selectors(TrailName=ctx.names["trail"])
         shown = json.dumps(selectors.get("AdvancedEventSelectors") or selectors.get("EventSelectors") or [])
         return failed("no-data-events", found=shown[:300])
     how, kind = found

@@ -6,7 +6,8 @@ the AwsDataCatalog's databases and tables, tags. State is kept per account and r
 by the per-account reset (sandbox.plugins.ACCOUNT_RESET_HOOKS), DuckDB data included.
 
 Community LocalStack ships no generated API class for Athena, so the dispatch table is built from
-botocore's service model: each operation maps to the method of the same name in snake case.
+botocore's service model (sandbox/plugins/spec_dispatch.py): each operation maps to the method of the
+same name in snake case.
 """
 
 from __future__ import annotations
@@ -21,11 +22,11 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from botocore import xform_name
 from localstack.aws.api import CommonServiceException, RequestContext
 from sqlglot import exp
 
 from ..journal import store as journal
+from ..spec_dispatch import spec_dispatch_table
 from . import errors, results, s3io
 from .catalog import DEFAULT_DATABASE, split_s3
 from .engine import Engine, Result, parse, statement_type
@@ -626,11 +627,4 @@ class AthenaProvider:
 
 def dispatch_table(provider: AthenaProvider) -> dict:
     """Operation name -> handler, for every Athena operation the provider implements."""
-    from localstack.aws.spec import load_service
-
-    table = {}
-    for operation in load_service("athena").operation_names:
-        method = getattr(provider, xform_name(operation), None)
-        if method is not None:
-            table[operation] = method
-    return table
+    return spec_dispatch_table(provider, "athena")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..localstack_state import bucket_owner
+from ..localstack_state import find_bucket
 
 
 @dataclass(frozen=True)
@@ -31,20 +31,9 @@ def _s3_provider():
     return SERVICE_PLUGINS.require("s3")._provider
 
 
-def _bucket(bucket: str):
-    from localstack.services.s3.models import s3_stores
-
-    owner = bucket_owner(bucket)
-    if owner is None:
-        return None
-    for store in s3_stores[owner].values():
-        return store.buckets.get(bucket)  # buckets are a cross-region attribute
-    return None
-
-
 def bucket_exists(bucket: str) -> bool:
     _s3_provider()
-    return _bucket(bucket) is not None
+    return find_bucket(bucket) is not None
 
 
 def list_objects(bucket: str, prefix: str) -> list[ObjectInfo] | None:
@@ -52,7 +41,7 @@ def list_objects(bucket: str, prefix: str) -> list[ObjectInfo] | None:
     from localstack.services.s3.models import S3Object
 
     _s3_provider()
-    found = _bucket(bucket)
+    found = find_bucket(bucket)
     if found is None:
         return None
     out = []
@@ -65,7 +54,7 @@ def list_objects(bucket: str, prefix: str) -> list[ObjectInfo] | None:
 
 def read_object(bucket: str, key: str) -> bytes | None:
     provider = _s3_provider()
-    found = _bucket(bucket)
+    found = find_bucket(bucket)
     if found is None:
         return None
     obj = found.objects.get(key)

@@ -3,7 +3,7 @@ distributions, invalidations, tags, and the managed cache policies.
 
 LocalStack 4.14 community has no CloudFront provider and no generated API classes for it; this
 provider's dispatch table maps the operation names of botocore's service model (the same spec the
-parser and serializer use) to the methods below, each taking the parsed request dict and returning
+parser and serializer use; sandbox/plugins/spec_dispatch.py) to the methods below, each taking the parsed request dict and returning
 the response dict. Behaviour follows the Amazon CloudFront API Reference:
 - every resource has an ETag; Update*/Delete* need If-Match with the current one
   (InvalidIfMatchVersion when missing, PreconditionFailed when stale);
@@ -35,6 +35,7 @@ from localstack.aws.spec import load_service
 from localstack.state import StateVisitor
 
 from sandbox.cloudfront import OAI_PREFIX, S3_WEBSITE_DOMAIN, cache_behaviors, oai_id, s3_bucket_of
+from sandbox.plugins.spec_dispatch import spec_dispatch_table
 
 from . import edge_cache
 from .models import (
@@ -184,12 +185,7 @@ class CloudFrontProvider:
         visitor.visit(cloudfront_stores)
 
     def dispatch_table(self) -> DispatchTable:
-        table = {}
-        for operation in service_model().operation_names:
-            method = getattr(self, _snake(operation), None)
-            if method is not None:
-                table[operation] = _dispatcher(operation, method)
-        return table
+        return spec_dispatch_table(self, "cloudfront", wrap=_dispatcher)
 
     # ---- what all resources share: get, config, update, delete, list ----------------------
 
@@ -583,10 +579,6 @@ class CloudFrontProvider:
         ids = [] if request.get("Type") == "custom" else list(MANAGED_CACHE_POLICIES)
         return {"CachePolicyList": {"MaxItems": 100, "Quantity": len(ids), "Items": [
             {"Type": "managed", "CachePolicy": _cache_policy(i)} for i in ids]}}
-
-
-def _snake(operation: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
 
 
 def _dispatcher(operation: str, method):

@@ -1,8 +1,8 @@
 """The CloudTrail API (trails, event selectors, tags, LookupEvents) as a LocalStack provider.
 
 LocalStack community ships no CloudTrail provider and no generated API classes for it, so the
-dispatch table maps operation names of botocore's cloudtrail spec (LocalStack parses and serializes
-with it) to the methods below; operations not listed answer 501 as before.
+dispatch table maps operation names of botocore's cloudtrail spec to the methods below
+(sandbox/plugins/spec_dispatch.py); operations without a method answer 501 as before.
 
 Behaviour and errors follow the CloudTrail API Reference (CreateTrail, UpdateTrail, DeleteTrail,
 DescribeTrails, GetTrail, GetTrailStatus, StartLogging, StopLogging, PutEventSelectors,
@@ -28,6 +28,7 @@ from localstack.aws.api import CommonServiceException, RequestContext
 from localstack.state import StateVisitable, StateVisitor
 
 from .. import localstack_state
+from ..spec_dispatch import spec_dispatch_table
 from . import permissions
 from .models import LOCK, Trail, account_trails, cloudtrail_stores
 from .recorder import RECORDER
@@ -98,21 +99,11 @@ def _trail_info(trail: Trail, with_region: bool = True) -> dict:
 class CloudTrailProvider(StateVisitable):
     service = "cloudtrail"
 
-    OPERATIONS = (
-        "CreateTrail", "UpdateTrail", "DeleteTrail", "DescribeTrails", "GetTrail", "GetTrailStatus",
-        "ListTrails", "StartLogging", "StopLogging", "PutEventSelectors", "GetEventSelectors",
-        "AddTags", "RemoveTags", "ListTags", "LookupEvents",
-    )
-
     def accept_state_visitor(self, visitor: StateVisitor):
         visitor.visit(cloudtrail_stores)
 
     def dispatch_table(self) -> dict:
-        table = {}
-        for operation in self.OPERATIONS:
-            method = getattr(self, re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower())
-            table[operation] = lambda context, request, _m=method: _m(context, request)
-        return table
+        return spec_dispatch_table(self, "cloudtrail")
 
     # ---- look-ups -----------------------------------------------------------------------------
 

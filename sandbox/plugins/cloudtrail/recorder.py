@@ -87,11 +87,12 @@ class Recorder:
     # ---- request path (must stay cheap) -------------------------------------------------------
 
     def handle(self, chain: HandlerChain, context: RequestContext, response: Response) -> None:
-        began = time.thread_time()
+        # Most requests are not recorded (internal calls, /_awslab and /_localstack routes): bail out
+        # before anything else, the clock included.
         if context.is_internal_call or context.service is None or context.operation is None:
             return
-        request = context.request
-        user_agent = request.headers.get("User-Agent", "")
+        began = time.thread_time()
+        user_agent = context.request.headers.get("User-Agent", "")
         if GRADER_USER_AGENT in user_agent:
             return
         try:
