@@ -32,11 +32,6 @@ ACCOUNT = "123456789012"
 REGION = "ap-northeast-1"
 
 
-def line(name: str, samples: list[float], unit: str = "s", scale: float = 1.0) -> None:
-    values = [s * scale for s in samples]
-    print(f"{name:<44} median {statistics.median(values):8.3f} {unit}   min {min(values):8.3f}   "
-          f"max {max(values):8.3f}   n={len(values)}", flush=True)
-
 
 def start_emulator(home: str, **env) -> object:
     """An emulator in `home` (its own AWSLAB_HOME, free port) with extra settings in its environment."""
@@ -148,8 +143,8 @@ def main() -> None:
             flusher.flush_trails(ACCOUNT)
             found = wait_for_record(inspect, log_bucket, seen, key)
             flushed.append(found - began)
-        line("call -> delivered file (timer, 5 s default)", timer)
-        line("call -> delivered file (flush route)", flushed)
+        benchlib.line("call -> delivered file (timer, 5 s default)", timer)
+        benchlib.line("call -> delivered file (flush route)", flushed)
 
         # Overhead: alternate the same calls between the two emulators.
         account_off = Account(ACCOUNT, REGION, off.endpoint)
@@ -173,8 +168,8 @@ def main() -> None:
                     began = time.perf_counter()
                     fn(i)
                     samples.append(time.perf_counter() - began)
-            line(f"{name}, recorder on", on_samples, "ms", 1000)
-            line(f"{name}, recorder off", off_samples, "ms", 1000)
+            benchlib.line(f"{name}, recorder on", on_samples, unit="ms", width=44)
+            benchlib.line(f"{name}, recorder off", off_samples, unit="ms", width=44)
             print(f"{'':<44} overhead of the median: "
                   f"{(statistics.median(on_samples) - statistics.median(off_samples)) * 1000:+.2f} ms", flush=True)
 
@@ -192,7 +187,7 @@ def main() -> None:
             began = time.perf_counter()
             flusher.flush_trails(ACCOUNT)
             burst.append(time.perf_counter() - began)
-        line(f"flush after a burst of {args.calls} calls", burst)
+        benchlib.line(f"flush after a burst of {args.calls} calls", burst)
     finally:
         stop_emulator(on_home)
         stop_emulator(off_home)

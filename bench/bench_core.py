@@ -12,12 +12,12 @@ Usage: python bench/bench_core.py [--runs N]
 from __future__ import annotations
 
 import os
-import statistics
 import subprocess
 import sys
 import time
 
 import benchlib
+from benchlib import line
 
 REPO = benchlib.REPO
 SCENARIO = "s3-sqs-notification"
@@ -32,10 +32,6 @@ def awslab(*args: str, check: bool = True) -> float:
         raise SystemExit(f"awslab {' '.join(args)} failed ({out.returncode}): {out.stderr.strip()}")
     return elapsed
 
-
-def line(name: str, samples: list[float], target: str = "") -> None:
-    print(f"{name:<28} median {statistics.median(samples):7.3f} s   min {min(samples):7.3f}   "
-          f"max {max(samples):7.3f}   n={len(samples)}  {target}", flush=True)
 
 
 def main() -> None:

@@ -18,7 +18,8 @@ import sys
 import time
 
 import benchlib
-from bench_core import awslab, line
+from bench_core import awslab
+from benchlib import line
 
 RESTART = "eventbridge-ec2-restart"
 COPY = "sqs-lambda-s3-copy"

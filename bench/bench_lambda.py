@@ -17,7 +17,6 @@ Usage: python bench/bench_lambda.py [--runs N]
 
 from __future__ import annotations
 
-import statistics
 import time
 
 import benchlib
@@ -29,11 +28,6 @@ SPARE_READY_S = 2.0
 TRIVIAL = "def lambda_handler(event, context):\n    return event\n"
 WITH_BOTO3 = "import boto3\n\ndef lambda_handler(event, context):\n    return event\n"
 
-
-def line(name: str, samples: list[float], target: str = "") -> None:
-    ms = [s * 1000 for s in samples]
-    print(f"{name:<40} median {statistics.median(ms):7.1f} ms   min {min(ms):7.1f}   "
-          f"max {max(ms):7.1f}   n={len(ms)}  {target}", flush=True)
 
 
 def timed_invoke(lam, name: str, **kwargs) -> float:
@@ -57,6 +51,10 @@ def cold_samples(lam, name: str, runs: int, pause: float) -> list[float]:
     return samples
 
 
+def ms_line(name: str, samples: list[float], target: str = "") -> None:
+    benchlib.line(name, samples, target, unit="ms", width=40)
+
+
 def main() -> None:
     args = benchlib.start(__doc__, default_runs=7)
     from sandbox import accounts
@@ -73,11 +71,11 @@ def main() -> None:
         # A learner invokes a function seconds after creating it, when the spare process is ready;
         # back to back, the previous cold start has just used the spare and a new one is starting.
         for pause, when in ((SPARE_READY_S, "spare ready"), (0, "back to back")):
-            line(f"cold, trivial handler ({when})", cold_samples(lam, "bench-trivial", args.runs, pause),
+            ms_line(f"cold, trivial handler ({when})", cold_samples(lam, "bench-trivial", args.runs, pause),
                  "[target < 500 ms]")
-            line(f"cold, imports boto3 ({when})", cold_samples(lam, "bench-boto3", args.runs, pause))
+            ms_line(f"cold, imports boto3 ({when})", cold_samples(lam, "bench-boto3", args.runs, pause))
         warm = [timed_invoke(lam, "bench-trivial") for _ in range(args.runs * 4)]
-        line("warm invoke", warm, "[target < 50 ms]")
+        ms_line("warm invoke", warm, "[target < 50 ms]")
 
         events = []
         for _ in range(args.runs):
@@ -87,7 +85,7 @@ def main() -> None:
             if len(lambda_results(account, "bench-trivial", expected, timeout=30)) < expected:
                 raise SystemExit("an Event invocation did not reach the journal within 30 s")
             events.append(time.perf_counter() - began)
-        line("Event invoke until journaled", events)
+        ms_line("Event invoke until journaled", events)
     finally:
         awslab("down", check=False)
 

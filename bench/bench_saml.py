@@ -14,7 +14,6 @@ sandbox or the tests. Usage: python bench/bench_saml.py [--runs N]
 from __future__ import annotations
 
 import json
-import statistics
 import subprocess
 import sys
 import time
@@ -25,10 +24,9 @@ REPO = benchlib.REPO
 ACCOUNT = "246813579246"
 
 
-def line(name: str, samples: list[float], target: str = "") -> None:
-    ms = [s * 1000 for s in samples]
-    print(f"{name:<28} median {statistics.median(ms):8.1f} ms   min {min(ms):8.1f}   max {max(ms):8.1f}"
-          f"   n={len(ms)}  {target}", flush=True)
+
+def ms_line(name: str, samples: list[float], target: str = "") -> None:
+    benchlib.line(name, samples, target, unit="ms")
 
 
 def timed(fn, runs: int) -> list[float]:
@@ -52,10 +50,10 @@ def main() -> None:
     attributes = {saml.ATTR_SESSION_NAME: ["taro"], saml.ATTR_ROLE: [
         "arn:aws:iam::246813579246:role/saml-role,arn:aws:iam::246813579246:saml-provider/sanvarie_test"]}
     saml.build_response(identity, "urn:bench", "_s", attributes)  # first use loads the key
-    line("sign (build_response)", timed(lambda: saml.build_response(identity, "urn:bench", "_s", attributes),
+    ms_line("sign (build_response)", timed(lambda: saml.build_response(identity, "urn:bench", "_s", attributes),
                                         args.runs))
     encoded = saml.encode(saml.build_response(identity, "urn:bench", "_s", attributes))
-    line("verify", timed(lambda: saml.verify(encoded, metadata), args.runs))
+    ms_line("verify", timed(lambda: saml.verify(encoded, metadata), args.runs))
 
     info, _ = runtime.start(port=0)
     try:
@@ -76,16 +74,16 @@ def main() -> None:
             return federation.sign_in(acct, sso(), role, provider)
 
         login()  # warm-up: loads STS and IAM into the emulator
-        line("IdP SSO (HTTP)", timed(sso, args.runs))
+        ms_line("IdP SSO (HTTP)", timed(sso, args.runs))
         responses = [sso() for _ in range(args.runs)]
-        line("AssumeRoleWithSAML (HTTP)", timed(
+        ms_line("AssumeRoleWithSAML (HTTP)", timed(
             lambda: federation.sign_in(acct, responses.pop(), role, provider), args.runs))
-        line("login round trip", timed(login, args.runs), "[target < 50 ms]")
+        ms_line("login round trip", timed(login, args.runs), "[target < 50 ms]")
 
         command = [sys.executable, "-m", "sandbox.cli", "idp", "login", "--user", names["user1"],
                    "--account", ACCOUNT, "--endpoint", acct.endpoint]
         runs = max(3, args.runs // 4)
-        line("awslab idp login (CLI)", timed(lambda: subprocess.run(command, check=True, capture_output=True,
+        ms_line("awslab idp login (CLI)", timed(lambda: subprocess.run(command, check=True, capture_output=True,
                                                                    cwd=REPO), runs))
         grades = []
         for _ in range(runs):
@@ -93,7 +91,7 @@ def main() -> None:
             if not result.passed:
                 raise SystemExit(json.dumps([(c.id, c.message) for c in result.checks if c.status != "pass"]))
             grades.append(result.duration_s)
-        line("grade saml-sso (in process)", grades)
+        ms_line("grade saml-sso (in process)", grades)
     finally:
         runtime.stop()
 

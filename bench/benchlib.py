@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -26,3 +27,11 @@ def start(doc: str, default_runs: int, options=None) -> argparse.Namespace:
     os.environ["AWSLAB_LANG"] = "en"
     sys.path.insert(0, str(REPO))
     return args
+
+
+def line(name: str, samples: list[float], target: str = "", unit: str = "s", width: int = 28) -> None:
+    """Print one figure: median, min and max of `samples` (seconds) in `unit` ("s" or "ms")."""
+    scale, digits = (1000, 1) if unit == "ms" else (1, 3)
+    values = [s * scale for s in samples]
+    print(f"{name:<{width}} median {statistics.median(values):8.{digits}f} {unit}   min {min(values):8.{digits}f}   "
+          f"max {max(values):8.{digits}f}   n={len(values)}  {target}", flush=True)
