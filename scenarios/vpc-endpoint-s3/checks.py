@@ -218,7 +218,7 @@ def bucket_policy_requires_endpoint(ctx: CheckContext):
         request = iam_policy.Request("s3:ListBucket", resource, {"AWS": session},
                                      {**iam_policy.principal_keys(session, role_arn=role_arn), **network})
         return iam_policy.authorize(request, identity=identities, boundary=boundary,
-                                    resource=iam_policy.Policy(raw, "bucket policy"))
+                                    resource=iam_policy.Policy(raw, iam_policy.BUCKET_POLICY))
 
     def record(decision):
         return _explanation({**decision.as_dict(), "principal": session, "action": "s3:ListBucket",
