@@ -97,15 +97,7 @@ def _private_endpoint(ctx: CheckContext) -> dict | None:
 
 
 def _bucket_policy(ctx: CheckContext) -> str | None:
-    def look_up():
-        try:
-            return ctx.client("s3").get_bucket_policy(Bucket=ctx.names["bucket"])["Policy"]
-        except ClientError as exc:
-            if aws.error_code(exc) == "NoSuchBucketPolicy":
-                return None
-            raise
-
-    return ctx.memoised("bucket-policy", look_up)
+    return aws.bucket_policy(ctx, ctx.names["bucket"])
 
 
 def _explanation(record: dict) -> dict:
