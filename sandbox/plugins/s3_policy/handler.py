@@ -108,7 +108,7 @@ def enforce_s3_policies(chain: HandlerChain, context: RequestContext, response: 
         decision = _decide(check, buckets.get(check.bucket), who, base, caller, found_policies, origin)
         if not decision.allowed:
             _journal(owner, context, check, caller, origin, decision)
-            raise _access_denied(check, caller, owner, decision, operation)
+            raise _access_denied(check, caller, owner, decision)
     _journal(owner, context, target, caller, origin, decision)
 
 
@@ -237,7 +237,7 @@ def denied_message(check: Check, caller, owner: str | None, decision: iam_policy
     return f'User: {caller.arn} is not authorized to perform: {check.action} on resource: "{check.resource}" {tail}'
 
 
-def _access_denied(check: Check, caller, owner, decision, operation: str) -> CommonServiceException:
+def _access_denied(check: Check, caller, owner, decision) -> CommonServiceException:
     error = AccessDenied(denied_message(check, caller, owner, decision))
     error.HostId = HOST_ID
     return error
