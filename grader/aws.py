@@ -96,13 +96,18 @@ def instance_client(env: Env, instance_id: str, service: str, credentials: dict)
     return session.client(service, endpoint_url=env.account.endpoint, config=Config(**CLIENT_CONFIG))
 
 
+def journal_entry(env: Env, hop: str, request_id: str) -> dict | None:
+    """The latest event journal entry of `hop` recorded for one request (by its request id)."""
+    for entry in reversed(env.emulator.journal(env.account_id)):
+        if entry.get("hop") == hop and entry.get("request_id") == request_id:
+            return entry
+    return None
+
+
 def s3_decision(env: Env, request_id: str) -> dict | None:
     """The S3 policy enforcement's journaled decision for one request (hop "s3-authorization",
     sandbox/plugins/s3_policy/handler.py), found by the request id S3 answered with."""
-    for entry in reversed(env.emulator.journal(env.account_id)):
-        if entry.get("hop") == "s3-authorization" and entry.get("request_id") == request_id:
-            return entry
-    return None
+    return journal_entry(env, "s3-authorization", request_id)
 
 
 def athena_run(athena, sql: str, output: str, database: str = "default", timeout: float = 60) -> dict:

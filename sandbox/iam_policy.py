@@ -55,6 +55,8 @@ VARIABLES_VERSION = "2012-10-17"
 # Kinds of policy (Decision.policy_type), worded as in AWS's access-denied messages.
 RESOURCE_BASED, IDENTITY_BASED = "resource-based policy", "identity-based policy"
 BOUNDARY_POLICY, SESSION_BASED = "permissions boundary", "session policy"
+# Names of the policies S3 requests are judged by (Policy.name; explanations translate them).
+BUCKET_POLICY, VPC_ENDPOINT_POLICY = "bucket policy", "VPC endpoint policy"
 
 # Why a decision was reached (Decision.reason).
 EXPLICIT_DENY = "explicit-deny"

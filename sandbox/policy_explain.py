@@ -22,8 +22,8 @@ _KINDS = {
     iam_policy.IDENTITY_BASED: "policy-kind-identity",
     iam_policy.BOUNDARY_POLICY: "policy-kind-boundary",
     iam_policy.SESSION_BASED: "policy-kind-session",
-    "VPC endpoint policy": "policy-kind-endpoint",
-    "bucket policy": "policy-kind-bucket",
+    iam_policy.VPC_ENDPOINT_POLICY: "policy-kind-endpoint",
+    iam_policy.BUCKET_POLICY: "policy-kind-bucket",
 }
 
 
@@ -37,8 +37,8 @@ def policy_label(name: str | None, kind: str | None, lang: str) -> str:
     """"bucket policy" / "AmazonS3FullAccess (identity-based policy)" in the chosen language."""
     if name in _KINDS:
         return t(_KINDS[name], lang)
-    if name and name.startswith("VPC endpoint policy"):
-        return t("policy-kind-endpoint", lang) + name[len("VPC endpoint policy"):]
+    if name and name.startswith(iam_policy.VPC_ENDPOINT_POLICY):
+        return t("policy-kind-endpoint", lang) + name[len(iam_policy.VPC_ENDPOINT_POLICY):]
     kind_text = t(_KINDS[kind], lang) if kind in _KINDS else (kind or "")
     return f"{name} ({kind_text})" if name and kind_text else (name or kind_text)
 
@@ -66,7 +66,7 @@ def explain(record: dict, lang: str) -> str:
     elif effect == iam_policy.DENY:
         parts = [t("policy-denied-by", lang, **params)]
     else:
-        if record.get("policy_type") == "VPC endpoint policy":
+        if record.get("policy_type") == iam_policy.VPC_ENDPOINT_POLICY:
             parts = [t("policy-endpoint", lang, **params)]
         else:
             parts = [t(_REASONS.get(reason, "policy-no-allow"), lang, **params)]

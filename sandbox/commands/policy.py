@@ -140,7 +140,7 @@ def register(cli: click.Group) -> None:
             env = _plain_env(acct)
             if bucket and resources is None:
                 live = _live_bucket_policy(env, bucket)
-                resources = iam_policy.Policy(live, "bucket policy") if live else None
+                resources = iam_policy.Policy(live, iam_policy.BUCKET_POLICY) if live else None
             if instance:
                 keys, credentials = _instance(env, instance, acct.region)
                 context.update(keys)

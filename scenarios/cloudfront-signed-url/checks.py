@@ -274,11 +274,8 @@ def s3_not_public(ctx: CheckContext):
 
 def _edge_reason(ctx: CheckContext, response) -> str:
     """What the edge recorded for this request in the event journal (which hop refused it)."""
-    request_id = response.headers.get("X-Amz-Cf-Id")
-    for entry in reversed(ctx.emulator.journal(ctx.account_id)):
-        if entry.get("hop") == "cloudfront-edge" and entry.get("request_id") == request_id:
-            return entry.get("reason") or "-"
-    return "-"
+    entry = aws.journal_entry(ctx, "cloudfront-edge", response.headers.get("X-Amz-Cf-Id"))
+    return (entry or {}).get("reason") or "-"
 
 
 def _error_code(response) -> str:

@@ -97,15 +97,7 @@ def _private_endpoint(ctx: CheckContext) -> dict | None:
 
 
 def _bucket_policy(ctx: CheckContext) -> str | None:
-    def look_up():
-        try:
-            return ctx.client("s3").get_bucket_policy(Bucket=ctx.names["bucket"])["Policy"]
-        except ClientError as exc:
-            if aws.error_code(exc) == "NoSuchBucketPolicy":
-                return None
-            raise
-
-    return ctx.memoised("bucket-policy", look_up)
+    return aws.bucket_policy(ctx, ctx.names["bucket"])
 
 
 def _explanation(record: dict) -> dict:
@@ -218,7 +210,7 @@ def bucket_policy_requires_endpoint(ctx: CheckContext):
         request = iam_policy.Request("s3:ListBucket", resource, {"AWS": session},
                                      {**iam_policy.principal_keys(session, role_arn=role_arn), **network})
         return iam_policy.authorize(request, identity=identities, boundary=boundary,
-                                    resource=iam_policy.Policy(raw, "bucket policy"))
+                                    resource=iam_policy.Policy(raw, iam_policy.BUCKET_POLICY))
 
     def record(decision):
         return _explanation({**decision.as_dict(), "principal": session, "action": "s3:ListBucket",

@@ -52,7 +52,6 @@ from . import settings
 from .actions import ROOT_ALWAYS, Check, checks_for
 
 LOG = logging.getLogger(__name__)
-VPC_ENDPOINT_POLICY = "VPC endpoint policy"
 # LocalStack's S3 serializer sends this x-amz-id-2; AWS's HostId in an error body equals that header.
 HOST_ID = "s9lzHYrFp76ZVxRcpX9+5cjAnEH2ROuNkd2BHfIa6UkFVdtjf5mKR3/eTPFvsiP/XV/VLi31234="
 _LIST_OPERATIONS = {"ListObjects", "ListObjectsV2", "ListObjectVersions"}
@@ -76,6 +75,8 @@ _ORIGINS = changes.Cache("ec2")  # (instance session, region) -> Origin
 def enforce_s3_policies(chain: HandlerChain, context: RequestContext, response: Response) -> None:
     if context.service is None or context.service.service_name != "s3" or context.operation is None:
         return
+    if not settings.any_enabled():
+        return  # the usual case: no account enforces, no store look-ups
     if context.is_internal_call or GRADER_USER_AGENT in context.request.headers.get("User-Agent", ""):
         return
     operation = context.operation.name
@@ -107,7 +108,7 @@ def enforce_s3_policies(chain: HandlerChain, context: RequestContext, response: 
         decision = _decide(check, buckets.get(check.bucket), who, base, caller, found_policies, origin)
         if not decision.allowed:
             _journal(owner, context, check, caller, origin, decision)
-            raise _access_denied(check, caller, owner, decision, operation)
+            raise _access_denied(check, caller, owner, decision)
     _journal(owner, context, target, caller, origin, decision)
 
 
@@ -122,7 +123,8 @@ def _origin(context: RequestContext, session) -> Origin:
 
         endpoint = ec2_backends[session.account_id][session.region].vpc_end_points.get(path.vpce_id)
         if endpoint is not None and endpoint.policy_document:
-            endpoint_policy = iam_policy.Policy(endpoint.policy_document, f"{VPC_ENDPOINT_POLICY} {path.vpce_id}")
+            name = f"{iam_policy.VPC_ENDPOINT_POLICY} {path.vpce_id}"
+            endpoint_policy = iam_policy.Policy(endpoint.policy_document, name)
     if path.via == NONE:
         # `awslab exec` points a client without a route at an address where it times out; a request
         # that still arrives (another region, copied credentials) is judged without network keys.
@@ -202,7 +204,7 @@ def _decide(check: Check, bucket, who, base: dict, caller, found, origin: Origin
         decision = iam_policy.authorize(
             request,
             identity=found.identity if found else (),
-            resource=iam_policy.Policy(policy_text, "bucket policy") if policy_text else None,
+            resource=iam_policy.Policy(policy_text, iam_policy.BUCKET_POLICY) if policy_text else None,
             resource_account=owner,
             boundary=found.boundary if found else None,
             session=found.session if found else (),
@@ -210,7 +212,7 @@ def _decide(check: Check, bucket, who, base: dict, caller, found, origin: Origin
         if origin.endpoint_policy is not None:
             through = iam_policy.evaluate(origin.endpoint_policy.document, request)
             if not through.allowed and (decision.allowed or through.effect == iam_policy.DENY):
-                through.policy, through.policy_type = origin.endpoint_policy.name, VPC_ENDPOINT_POLICY
+                through.policy, through.policy_type = origin.endpoint_policy.name, iam_policy.VPC_ENDPOINT_POLICY
                 through.reason = through.reason or iam_policy.NO_ALLOW
                 decision = through
     except iam_policy.PolicyError as exc:
@@ -235,7 +237,7 @@ def denied_message(check: Check, caller, owner: str | None, decision: iam_policy
     return f'User: {caller.arn} is not authorized to perform: {check.action} on resource: "{check.resource}" {tail}'
 
 
-def _access_denied(check: Check, caller, owner, decision, operation: str) -> CommonServiceException:
+def _access_denied(check: Check, caller, owner, decision) -> CommonServiceException:
     error = AccessDenied(denied_message(check, caller, owner, decision))
     error.HostId = HOST_ID
     return error

@@ -24,6 +24,11 @@ def enabled(account_id: str) -> bool:
     return default() if value is None else value
 
 
+def any_enabled() -> bool:
+    """Is enforcement on for any account? False lets the request handlers skip everything else."""
+    return default() or any(_accounts.values())
+
+
 def explicit(account_id: str) -> bool:
     return account_id in _accounts
 
