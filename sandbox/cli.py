@@ -86,9 +86,10 @@ def build_cli() -> click.Group:
     @click.option("--port", type=int, default=config.DEFAULT_PORT, show_default=True, help=t("help-up-port"))
     @click.option("--timeout", type=float, default=90.0, show_default=True, help=t("help-up-timeout"))
     @click.option("--classroom", is_flag=True, help=t("help-up-classroom"))
+    @click.option("--host", default=None, metavar="ADDRESS", help=t("help-up-host"))
     @click.option("--docker", "in_docker", is_flag=True, help=t("help-up-docker"))
     @lang_option
-    def up(port, timeout, classroom, in_docker, lang):
+    def up(port, timeout, classroom, host, in_docker, lang):
         lang = i18n.use(lang)
         began = time.monotonic()
         extra = {"AWSLAB_CLASSROOM": "1"} if classroom else None
@@ -99,7 +100,9 @@ def build_cli() -> click.Group:
             click.echo(t("emulator-started-docker", lang, endpoint=endpoint, container=container[:12],
                          seconds=f"{time.monotonic() - began:.1f}"))
             return
-        info, started = runtime.start(port=port, timeout=timeout, extra=extra)
+        # A classroom is reached from the learners' laptops; a single learner's sandbox is not.
+        host = host or ("0.0.0.0" if classroom else config.DEFAULT_HOST)
+        info, started = runtime.start(port=port, timeout=timeout, extra=extra, host=host)
         if started:
             click.echo(t("emulator-started", lang, endpoint=info.endpoint, pid=info.pid, log=info.log,
                          seconds=f"{time.monotonic() - began:.1f}"))

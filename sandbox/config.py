@@ -45,8 +45,18 @@ def endpoint(explicit: str | None = None) -> str:
         return os.environ["AWSLAB_ENDPOINT"].rstrip("/")
     state = read_emulator_state()
     if state and state.get("port"):
-        return f"http://127.0.0.1:{state['port']}"
+        return f"http://{connect_host(state.get('host'))}:{state['port']}"
     return f"http://127.0.0.1:{DEFAULT_PORT}"
+
+
+DEFAULT_HOST = "127.0.0.1"  # the embedded emulator listens on loopback unless told otherwise
+
+
+def connect_host(listen_host: str | None) -> str:
+    """The address to reach an emulator that listens on `listen_host` from this machine."""
+    if not listen_host or listen_host in ("0.0.0.0", "::"):
+        return DEFAULT_HOST
+    return f"[{listen_host}]" if ":" in listen_host else listen_host
 
 
 def is_account_id(value: str | None) -> bool:

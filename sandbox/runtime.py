@@ -35,10 +35,11 @@ class EmulatorInfo:
     port: int
     log: str
     started_at: float
+    host: str = config.DEFAULT_HOST  # the address it listens on (GATEWAY_LISTEN)
 
     @property
     def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{config.connect_host(self.host)}:{self.port}"
 
 
 def check_python(version: tuple[int, ...] = tuple(sys.version_info[:3])) -> None:
@@ -65,7 +66,8 @@ def read_env_file(path: Path) -> dict[str, str]:
     return settings
 
 
-def emulator_env(port: int, home: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+def emulator_env(port: int, home: Path, extra: dict[str, str] | None = None,
+                 host: str = config.DEFAULT_HOST) -> dict[str, str]:
     env = dict(os.environ)
     # Learner credentials in the caller's shell must not leak into LocalStack's own clients.
     for key in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
@@ -73,10 +75,12 @@ def emulator_env(port: int, home: Path, extra: dict[str, str] | None = None) -> 
     env.update(
         {
             **shared_settings(),
-            "GATEWAY_LISTEN": f"127.0.0.1:{port}",
+            # Honoured for the socket itself only with the gateway_listen plugin (LocalStack's
+            # twisted server binds every IPv4 address otherwise, DESIGN.md section 7).
+            "GATEWAY_LISTEN": f"{host}:{port}",
             "OVERRIDE_IN_DOCKER": "0",
             "FILESYSTEM_ROOT": str(home / "localstack"),
-            "LOCALSTACK_HOST": f"127.0.0.1:{port}",
+            "LOCALSTACK_HOST": f"{config.connect_host(host)}:{port}",
             "AWSLAB_HOME": str(home),
             "PYTHONUNBUFFERED": "1",
             **(extra or {}),
@@ -100,11 +104,11 @@ def _pid_alive(pid: int) -> bool:
         return True
 
 
-def port_in_use(port: int) -> bool:
+def port_in_use(port: int, host: str = config.DEFAULT_HOST) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            s.bind(("127.0.0.1", port))
+            s.bind((host, port))
         except OSError:
             return True
     return False
@@ -128,7 +132,8 @@ def _recorded() -> EmulatorInfo | None:
     state = config.read_emulator_state()
     if not state:
         return None
-    return EmulatorInfo(**{k: state[k] for k in ("pid", "port", "log", "started_at")})
+    return EmulatorInfo(**{k: state[k] for k in ("pid", "port", "log", "started_at")},
+                        host=state.get("host") or config.DEFAULT_HOST)
 
 
 def _is_emulator(pid: int) -> bool:
@@ -162,18 +167,20 @@ def awslab_info(endpoint: str, timeout: float = 2.0) -> dict:
 
 
 def start(port: int = config.DEFAULT_PORT, timeout: float = 90.0,
-          extra: dict[str, str] | None = None) -> tuple[EmulatorInfo, bool]:
+          extra: dict[str, str] | None = None, host: str = config.DEFAULT_HOST) -> tuple[EmulatorInfo, bool]:
     """Start the emulator in the background and wait until it and awslab's plugins answer.
-    `extra` adds settings to its environment (AWSLAB_CLASSROOM=1 for classroom mode).
+    `extra` adds settings to its environment (AWSLAB_CLASSROOM=1 for classroom mode); `host` is the
+    only address it accepts connections on (0.0.0.0: every IPv4 address, for a classroom).
 
     Returns (info, started): started is False when it was already running.
     """
     check_python()
     with home_lock("emulator"):  # one `up` or `down` at a time, never two emulators
-        return _start_locked(port, timeout, extra)
+        return _start_locked(port, timeout, extra, host)
 
 
-def _start_locked(port: int, timeout: float, extra: dict[str, str] | None = None) -> tuple[EmulatorInfo, bool]:
+def _start_locked(port: int, timeout: float, extra: dict[str, str] | None = None,
+                  host: str = config.DEFAULT_HOST) -> tuple[EmulatorInfo, bool]:
     home = config.home()
     running = current()
     if running:
@@ -182,7 +189,7 @@ def _start_locked(port: int, timeout: float, extra: dict[str, str] | None = None
         return running, False
     if port == 0:
         port = free_port()
-    elif port_in_use(port):
+    elif port_in_use(port, host):
         raise AwslabError(t("err-port-in-use", port=port))
 
     log_path = home / "emulator.log"
@@ -192,12 +199,12 @@ def _start_locked(port: int, timeout: float, extra: dict[str, str] | None = None
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
-            env=emulator_env(port, home, extra),
+            env=emulator_env(port, home, extra, host),
             cwd=home,
             # Own process group: `down` signals the group, so every child dies with the emulator.
             start_new_session=True,
         )
-    info = EmulatorInfo(pid=proc.pid, port=port, log=str(log_path), started_at=time.time())
+    info = EmulatorInfo(pid=proc.pid, port=port, log=str(log_path), started_at=time.time(), host=host)
     _write_state(info)
 
     try:

@@ -122,3 +122,73 @@ def test_a_reused_pid_is_never_killed(tmp_path, monkeypatch):
     finally:
         other.kill()
         other.wait()
+
+
+def _listening_sockets(pid: int) -> set[tuple[str, int]]:
+    """(address, port) of every IPv4 socket in LISTEN state that process `pid` holds, from /proc."""
+    import socket
+    import struct
+
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    found = set()
+    with open(f"/proc/{pid}/net/tcp") as f:
+        for line in f.readlines()[1:]:
+            fields = line.split()
+            local, state, inode = fields[1], fields[3], fields[9]
+            if state == "0A" and inode in inodes:  # 0A = TCP_LISTEN
+                address, port = local.split(":")
+                found.add((socket.inet_ntoa(struct.pack("<I", int(address, 16))), int(port, 16)))
+    return found
+
+
+def _non_loopback_address() -> str | None:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("192.0.2.1", 9))  # no packet is sent: this only picks the outgoing address
+            address = s.getsockname()[0]
+        except OSError:
+            return None
+    return None if address.startswith("127.") else address
+
+
+@pytest.mark.emulator
+def test_the_gateway_listens_on_loopback_only(emulator):
+    # The socket itself, not the setting: LocalStack 4.14 alone listens on 0.0.0.0 (DESIGN.md section 7).
+    import socket
+
+    assert ("127.0.0.1", emulator.port) in _listening_sockets(emulator.pid)
+    assert ("0.0.0.0", emulator.port) not in _listening_sockets(emulator.pid)
+    address = _non_loopback_address()
+    if address is None:
+        pytest.skip("this machine has no non-loopback IPv4 address to try")
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection((address, emulator.port), timeout=2).close()
+    socket.create_connection(("127.0.0.1", emulator.port), timeout=2).close()
+
+
+def test_up_binds_the_address_it_is_told(tmp_path, monkeypatch):
+    import socket
+
+    address = _non_loopback_address()
+    if address is None:
+        pytest.skip("this machine has no non-loopback IPv4 address to bind")
+    monkeypatch.setenv("AWSLAB_HOME", str(tmp_path))
+    info, _ = runtime.start(port=0, host=address)
+    try:
+        assert _listening_sockets(info.pid) >= {(address, info.port)}
+        assert ("0.0.0.0", info.port) not in _listening_sockets(info.pid)
+        assert info.endpoint == f"http://{address}:{info.port}"
+        assert requests.get(f"{info.endpoint}/_awslab/info", timeout=5).ok
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", info.port), timeout=2).close()
+    finally:
+        runtime.stop()
