@@ -537,10 +537,15 @@ def test_user_identity_of_iam_user_and_assumed_role(learner):
     alice = boto3.session.Session(aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"],
                                   region_name=REGION)
     alice.client("s3", endpoint_url=account.endpoint).list_buckets()
+    # Bob assumes the role (AWS refuses AssumeRole to the root user); the trust policy names him.
+    bob = iam.create_user(UserName="Bob")["User"]["Arn"]
+    bob_key = iam.create_access_key(UserName="Bob")["AccessKey"]
     role = iam.create_role(RoleName="Auditor", AssumeRolePolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{learner.id}:root"},
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": bob},
                                                 "Action": "sts:AssumeRole"}]}))["Role"]
-    creds = account.client("sts").assume_role(RoleArn=role["Arn"], RoleSessionName="audit-session")["Credentials"]
+    creds = boto3.session.Session(aws_access_key_id=bob_key["AccessKeyId"], aws_secret_access_key=bob_key["SecretAccessKey"],
+                                  region_name=REGION).client("sts", endpoint_url=account.endpoint).assume_role(
+        RoleArn=role["Arn"], RoleSessionName="audit-session")["Credentials"]
     session = boto3.session.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
                                     aws_session_token=creds["SessionToken"], region_name=REGION)
     session.client("s3", endpoint_url=account.endpoint).get_bucket_location(Bucket=learner.bucket)

@@ -39,7 +39,11 @@ def test_iam_user_key_is_that_user(emulator, account):
 def test_role_session_key_is_that_session(emulator, account):
     iam = account.client("iam")
     role = iam.create_role(RoleName="Reader", Path="/service-role/", AssumeRolePolicyDocument=TRUST)["Role"]
-    creds = account.client("sts").assume_role(RoleArn=role["Arn"], RoleSessionName="lesson1")["Credentials"]
+    # An IAM user assumes it: AWS refuses AssumeRole to an account's root user (sts_trust plugin).
+    iam.create_user(UserName="Learner")
+    key = iam.create_access_key(UserName="Learner")["AccessKey"]
+    creds = _client(emulator, "sts", key["AccessKeyId"], key["SecretAccessKey"]).assume_role(
+        RoleArn=role["Arn"], RoleSessionName="lesson1")["Credentials"]
     found = EmulatorClient(emulator.endpoint).identity(creds["AccessKeyId"])
     ident = found["userIdentity"]
     assert ident["type"] == "AssumedRole"

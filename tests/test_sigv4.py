@@ -165,10 +165,13 @@ def test_iam_user_keys_and_temporary_credentials_carry_their_account(classroom):
     iam.update_access_key(UserName="dev", AccessKeyId=key["AccessKeyId"], Status="Inactive")
     assert _error(sts.get_caller_identity)[0] == "InvalidClientTokenId"  # a switched-off key signs nothing
 
+    # An IAM user assumes the role: AWS refuses AssumeRole to the root user (sts_trust plugin).
+    ops = iam.create_user(UserName="ops")["User"]["Arn"]
+    ops_key = iam.create_access_key(UserName="ops")["AccessKey"]
     trust = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{c.account_id}:root"}, "Action": "sts:AssumeRole"}]}
+        {"Effect": "Allow", "Principal": {"AWS": ops}, "Action": "sts:AssumeRole"}]}
     iam.create_role(RoleName="lab", AssumeRolePolicyDocument=json.dumps(trust))
-    creds = _client(classroom, "sts", c.account_id, c.secret).assume_role(
+    creds = _client(classroom, "sts", ops_key["AccessKeyId"], ops_key["SecretAccessKey"]).assume_role(
         RoleArn=f"arn:aws:iam::{c.account_id}:role/lab", RoleSessionName="lab-session")["Credentials"]
     temp = _client(classroom, "sts", creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"])
     assert temp.get_caller_identity()["Account"] == c.account_id

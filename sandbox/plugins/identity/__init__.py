@@ -9,8 +9,10 @@ from localstack.runtime import hooks
 def awslab_caller_identity():
     from localstack.services.edge import ROUTER
 
-    from .. import LOADED
+    from .. import ACCOUNT_RESET_HOOKS, LOADED
     from .routes import IdentityRoutes
+    from .sessions import forget_account
 
     ROUTER.add(IdentityRoutes())
+    ACCOUNT_RESET_HOOKS.append(forget_account)
     LOADED.append("identity")

@@ -90,6 +90,18 @@ def policies_of(caller: Caller) -> CallerPolicies:
     session_policy = _session_policy(caller)
     if session_policy:
         found.session.append(Policy(session_policy, "session policy"))
+    found.session.extend(_managed_session_policies(iam, caller))
+    return found
+
+
+def _managed_session_policies(iam, caller: Caller) -> list[Policy]:
+    """The PolicyArns passed to AssumeRole (sessions.py); one that no longer exists allows nothing."""
+    from .sessions import grant_of
+
+    grant = grant_of(caller.account_id, caller.access_key_id)
+    found = []
+    for arn in grant.policy_arns if grant else ():
+        found.append(_boundary(iam, arn))  # the same look-up: the default version, or an empty policy
     return found
 
 
