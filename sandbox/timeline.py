@@ -113,8 +113,33 @@ def describe(entry: dict, lang: str | None = None) -> str:
         if e.get("error_code"):
             text += f" ({e['error_code']}: {e.get('error_message', '')})"
         return text
+    if hop == "service-denied":
+        return service_denied(e, lang)
+    if hop == "sts-assume-role":
+        key = "hop-sts-assume-role-allowed" if e.get("outcome") == "allowed" else "hop-sts-assume-role-refused"
+        return t(key, lang, caller=who(e), role=short_name(e.get("role")),
+                 error=f"{e.get('error_code')}: {e.get('error_message')}")
     fields = {k: v for k, v in e.items() if k not in ("seq", "time", "account", "region", "hop")}
     return f"{hop}: {json.dumps(fields, ensure_ascii=False)[:300]}"
+
+
+# How AWS names the services whose deliveries the service_permissions plugin judges.
+SERVICE_NAMES = {"events.amazonaws.com": "EventBridge", "s3.amazonaws.com": "S3", "sns.amazonaws.com": "SNS"}
+
+
+def service_denied(e: dict, lang: str | None = None) -> str:
+    """ "EventBridge could not invoke MyFunctionEC2: no resource-based policy allows events.amazonaws.com"."""
+    principal = e.get("principal") or "-"
+    decision = e.get("decision") or {}
+    if e.get("explicit"):
+        reason = t("hop-reason-resource-policy-denies", lang, policy=decision.get("policy") or "-", principal=principal)
+    else:
+        reason = t("hop-reason-no-resource-policy", lang, principal=principal)
+    key = "hop-service-denied-publish" if e.get("action") == "sns:Publish" else "hop-service-denied-invoke"
+    resource = e.get("resource") or ""
+    # A function keeps its version or alias (MyFunction:live); other targets show their name.
+    target = resource.split(":function:", 1)[1] if ":function:" in resource else short_name(resource)
+    return t(key, lang, service=SERVICE_NAMES.get(principal, principal), target=target, reason=reason)
 
 
 def _status(entry: dict) -> str:

@@ -20,6 +20,11 @@ Hops recorded here (fields besides seq/time/account/region/hop; the Lambda execu
   sqs-delivery      an AWS service sent a message to a queue: queue, queue_arn, principal,
                     source_arn, about (S3 event name, s3:TestEvent, detail-type), keys (object keys
                     of an S3 notification), message_ids, status ok|denied|error, error_code/error_message
+  service-denied    an AWS service's delivery refused by the target's resource-based policy
+                    (service_permissions plugin): principal, source_arn, action, resource, explicit,
+                    decision
+  sts-assume-role   an AssumeRole (sts_trust plugin): role, caller, outcome allowed|refused,
+                    error_code/error_message and decision, or session and access_key_id
   s3-delivery       an object was written: bucket, key, operation, etag, status, access_key and
                     caller, or principal (a service writing, e.g. CloudTrail log delivery)
 

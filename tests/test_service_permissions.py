@@ -1,0 +1,137 @@
+"""Service-to-service deliveries need the target's resource-based policy (service_permissions plugin):
+EventBridge, S3 and SNS invoking Lambda, S3 publishing to SNS. Real emulator, real functions."""
+
+import json
+import time
+
+import botocore.exceptions
+import pytest
+
+from sandbox import timeline
+from sandbox.emulator import EmulatorClient
+from tests.lambda_functions import create_function, lambda_results
+
+REGION = "ap-northeast-1"
+HANDLER = "def lambda_handler(event, context):\n    return 'ok'\n"
+
+
+def _entries(account, hop, since=0, count=1, timeout=10.0):
+    client = EmulatorClient.for_account(account)
+    deadline = time.monotonic() + timeout
+    while True:
+        found = [e for e in client.journal(account.account_id, since) if e["hop"] == hop]
+        if len(found) >= count or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
+
+
+def _rule_to(account, function_arn, name="every-ping"):
+    events = account.client("events")
+    rule_arn = events.put_rule(Name=name, EventPattern=json.dumps({"source": ["awslab.test"]}))["RuleArn"]
+    events.put_targets(Rule=name, Targets=[{"Id": "fn", "Arn": function_arn}])
+    return rule_arn
+
+
+def _ping(account):
+    account.client("events").put_events(Entries=[{"Source": "awslab.test", "DetailType": "ping", "Detail": "{}"}])
+
+
+def test_eventbridge_needs_the_function_policy(account):
+    lam = account.client("lambda")
+    arn = create_function(account, "MyFunctionEC2", HANDLER)
+    rule_arn = _rule_to(account, arn)
+    since = EmulatorClient.for_account(account).journal_position(account.account_id)
+    _ping(account)
+    [denied] = _entries(account, "service-denied", since)
+    assert denied["principal"] == "events.amazonaws.com" and denied["source_arn"] == rule_arn
+    assert timeline.describe(denied, "en") == \
+        "EventBridge could not invoke MyFunctionEC2: no resource-based policy allows events.amazonaws.com"
+    assert "EventBridge" in timeline.describe(denied, "ja")
+    [failed] = _entries(account, "target-failed", since)
+    assert "AccessDeniedException" in failed["error"]
+    assert lambda_results(account, "MyFunctionEC2", timeout=1.0) == []
+
+    # A permission for another rule does not help; one for this rule does.
+    lam.add_permission(FunctionName="MyFunctionEC2", StatementId="other", Action="lambda:InvokeFunction",
+                       Principal="events.amazonaws.com", SourceArn=rule_arn + "-other")
+    _ping(account)
+    assert len(_entries(account, "service-denied", since, count=2)) == 2
+    lam.add_permission(FunctionName="MyFunctionEC2", StatementId="events", Action="lambda:InvokeFunction",
+                       Principal="events.amazonaws.com", SourceArn=rule_arn)
+    _ping(account)
+    assert len(lambda_results(account, "MyFunctionEC2")) == 1
+
+
+def test_a_permission_on_the_function_does_not_cover_an_alias(account):
+    lam = account.client("lambda")
+    create_function(account, "aliased", HANDLER)
+    version = lam.publish_version(FunctionName="aliased")["Version"]
+    alias_arn = lam.create_alias(FunctionName="aliased", Name="live", FunctionVersion=version)["AliasArn"]
+    rule_arn = _rule_to(account, alias_arn, "to-alias")
+    lam.add_permission(FunctionName="aliased", StatementId="events", Action="lambda:InvokeFunction",
+                       Principal="events.amazonaws.com", SourceArn=rule_arn)
+    since = EmulatorClient.for_account(account).journal_position(account.account_id)
+    _ping(account)
+    [denied] = _entries(account, "service-denied", since)
+    assert denied["resource"] == alias_arn and "aliased:live" in timeline.describe(denied, "en")
+    lam.add_permission(FunctionName="aliased", Qualifier="live", StatementId="events-live",
+                       Action="lambda:InvokeFunction", Principal="events.amazonaws.com", SourceArn=rule_arn)
+    _ping(account)
+    assert len(lambda_results(account, "aliased")) == 1
+
+
+def test_s3_notification_to_a_function_needs_its_permission(account):
+    s3, lam = account.client("s3"), account.client("lambda")
+    bucket = f"{account.account_id}-to-lambda"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    arn = create_function(account, "on-upload", HANDLER)
+    config = {"LambdaFunctionConfigurations": [{"LambdaFunctionArn": arn, "Events": ["s3:ObjectCreated:*"]}]}
+    with pytest.raises(botocore.exceptions.ClientError) as err:
+        s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=config)
+    assert err.value.response["Error"]["Code"] == "InvalidArgument"
+    assert err.value.response["Error"]["Message"] == "Unable to validate the following destination configurations"
+    # The wrong account in aws:SourceAccount is refused too.
+    lam.add_permission(FunctionName="on-upload", StatementId="s3-wrong", Action="lambda:InvokeFunction",
+                       Principal="s3.amazonaws.com", SourceArn=f"arn:aws:s3:::{bucket}", SourceAccount="111122223333")
+    with pytest.raises(botocore.exceptions.ClientError):
+        s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=config)
+    lam.add_permission(FunctionName="on-upload", StatementId="s3", Action="lambda:InvokeFunction",
+                       Principal="s3.amazonaws.com", SourceArn=f"arn:aws:s3:::{bucket}",
+                       SourceAccount=account.account_id)
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=config)
+    s3.put_object(Bucket=bucket, Key="hane.jpg", Body=b"x")
+    assert len(lambda_results(account, "on-upload")) == 1
+
+
+def test_sns_subscription_needs_the_function_permission(account):
+    sns, lam = account.client("sns"), account.client("lambda")
+    topic = sns.create_topic(Name="alerts")["TopicArn"]
+    arn = create_function(account, "on-alert", HANDLER)
+    sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=arn)
+    since = EmulatorClient.for_account(account).journal_position(account.account_id)
+    sns.publish(TopicArn=topic, Message="hello")
+    [denied] = _entries(account, "service-denied", since)
+    assert denied["principal"] == "sns.amazonaws.com" and denied["source_arn"] == topic
+    assert lambda_results(account, "on-alert", timeout=1.0) == []
+    lam.add_permission(FunctionName="on-alert", StatementId="sns", Action="lambda:InvokeFunction",
+                       Principal="sns.amazonaws.com", SourceArn=topic)
+    sns.publish(TopicArn=topic, Message="hello again")
+    assert len(lambda_results(account, "on-alert")) == 1
+
+
+def test_s3_notification_to_a_topic_needs_the_topic_policy(account):
+    s3, sns = account.client("s3"), account.client("sns")
+    bucket = f"{account.account_id}-to-topic"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    topic = sns.create_topic(Name="uploads")["TopicArn"]
+    config = {"TopicConfigurations": [{"TopicArn": topic, "Events": ["s3:ObjectCreated:*"]}]}
+    with pytest.raises(botocore.exceptions.ClientError) as err:
+        s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=config)
+    assert err.value.response["Error"]["Code"] == "InvalidArgument"  # the default topic policy does not admit S3
+    [denied] = _entries(account, "service-denied")
+    assert timeline.describe(denied, "en") == "S3 could not publish to uploads: no resource-based policy allows s3.amazonaws.com"
+    sns.set_topic_attributes(TopicArn=topic, AttributeName="Policy", AttributeValue=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "SNS:Publish", "Resource": topic,
+            "Condition": {"ArnLike": {"aws:SourceArn": f"arn:aws:s3:::{bucket}"}}}]}))
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=config)
