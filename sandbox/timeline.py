@@ -113,6 +113,9 @@ def describe(entry: dict, lang: str | None = None) -> str:
         if e.get("error_code"):
             text += f" ({e['error_code']}: {e.get('error_message', '')})"
         return text
+    if hop == "trigger-denied":
+        return t("hop-trigger-denied", lang, function=short_name(e.get("function_arn")), action=e.get("action"),
+                 queue=short_name(e.get("queue_arn")), role=short_name(e.get("role")))
     if hop == "service-denied":
         return service_denied(e, lang)
     if hop == "sts-assume-role":

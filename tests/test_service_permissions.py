@@ -135,3 +135,68 @@ def test_s3_notification_to_a_topic_needs_the_topic_policy(account):
             "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "SNS:Publish", "Resource": topic,
             "Condition": {"ArnLike": {"aws:SourceArn": f"arn:aws:s3:::{bucket}"}}}]}))
     s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=config)
+
+
+SQS_READ = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
+
+
+def _role_with(account, name, actions):
+    iam = account.client("iam")
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                                                "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+    if actions:
+        iam.put_role_policy(RoleName=name, PolicyName="sqs", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]}))
+    return arn
+
+
+def _queue(account, name, **attributes):
+    sqs = account.client("sqs")
+    url = sqs.create_queue(QueueName=name, Attributes={k: str(v) for k, v in attributes.items()})["QueueUrl"]
+    return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+
+def _mapping_error(account, queue_arn, function):
+    with pytest.raises(botocore.exceptions.ClientError) as err:
+        account.client("lambda").create_event_source_mapping(EventSourceArn=queue_arn, FunctionName=function)
+    return err.value.response["Error"]["Code"], err.value.response["Error"]["Message"]
+
+
+def test_mapping_needs_the_roles_sqs_permissions(account):
+    _, queue_arn = _queue(account, "jobs")
+    create_function(account, "no-sqs", HANDLER, role=_role_with(account, "no-sqs", []))
+    assert _mapping_error(account, queue_arn, "no-sqs") == (
+        "InvalidParameterValueException", "The provided execution role does not have permissions to call ReceiveMessage on SQS")
+    create_function(account, "receive-only", HANDLER, role=_role_with(account, "receive-only", ["sqs:ReceiveMessage"]))
+    assert _mapping_error(account, queue_arn, "receive-only")[1] == \
+        "The provided execution role does not have permissions to call DeleteMessage on SQS"
+    assert account.client("lambda").list_event_source_mappings(EventSourceArn=queue_arn)["EventSourceMappings"] == []
+
+
+def test_mapping_needs_a_visibility_timeout_of_at_least_the_function_timeout(account):
+    _, queue_arn = _queue(account, "slow-jobs")
+    create_function(account, "slow", HANDLER, timeout=60, role=_role_with(account, "slow", SQS_READ))
+    assert _mapping_error(account, queue_arn, "slow") == (
+        "InvalidParameterValueException", "Queue visibility timeout: 30 seconds is less than Function timeout: 60 seconds")
+    _, long_arn = _queue(account, "long-jobs", VisibilityTimeout=60)
+    account.client("lambda").create_event_source_mapping(EventSourceArn=long_arn, FunctionName="slow")
+
+
+def test_a_role_that_loses_its_permission_stops_the_trigger(account):
+    url, queue_arn = _queue(account, "work")
+    create_function(account, "worker", HANDLER, role=_role_with(account, "worker", SQS_READ))
+    lam, sqs = account.client("lambda"), account.client("sqs")
+    lam.create_event_source_mapping(EventSourceArn=queue_arn, FunctionName="worker", BatchSize=1)
+    sqs.send_message(QueueUrl=url, MessageBody="one")
+    assert len(lambda_results(account, "worker", timeout=30)) == 1
+    account.client("iam").delete_role_policy(RoleName="worker", PolicyName="sqs")
+    since = EmulatorClient.for_account(account).journal_position(account.account_id)
+    sqs.send_message(QueueUrl=url, MessageBody="two")
+    [denied] = _entries(account, "trigger-denied", since, timeout=15)
+    assert denied["action"] == "sqs:ReceiveMessage" and denied["queue_arn"] == queue_arn
+    assert timeline.describe(denied, "en") == ("the SQS trigger of worker cannot call sqs:ReceiveMessage on work: "
+                                               "its execution role worker does not allow it")
+    time.sleep(2)
+    assert len(lambda_results(account, "worker", timeout=0.5)) == 1  # "two" waits in the queue
+    assert [m["Body"] for m in EmulatorClient.for_account(account).peek_messages(account.account_id, REGION, "work")] == ["two"]
