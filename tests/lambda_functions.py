@@ -34,6 +34,14 @@ def lambda_role(account, name: str = "lambda-test-role") -> str:
         return iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]["Arn"]
 
 
+def sqs_trigger_role(account, name: str = "lambda-sqs-trigger-role") -> str:
+    """A Lambda role that may read a queue for an SQS trigger (CreateEventSourceMapping requires it)."""
+    arn = lambda_role(account, name)
+    account.client("iam").attach_role_policy(
+        RoleName=name, PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole")
+    return arn
+
+
 def create_function(account, name: str, source: str | dict[str, str], *, runtime: str = "python3.12", timeout: int = 3,
                     env: dict | None = None, handler: str = "lambda_function.lambda_handler",
                     role: str | None = None, wait: bool = True) -> str:

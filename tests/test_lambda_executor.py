@@ -16,7 +16,7 @@ from botocore.config import Config
 
 from sandbox.emulator import EmulatorClient
 from sandbox.runtime import awslab_info
-from tests.lambda_functions import create_function, lambda_results, zip_source
+from tests.lambda_functions import create_function, lambda_results, sqs_trigger_role, zip_source
 
 pytestmark = pytest.mark.emulator
 
@@ -412,7 +412,9 @@ def test_sqs_event_source_mapping_batches_deletes_on_success_and_retries(emulato
     queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     for body in ("a", "b", "flaky"):
         sqs.send_message(QueueUrl=url, MessageBody=body)
-    create_function(account, "consumer", source)
+    # The function's timeout may not exceed the queue's visibility timeout, and its role must read the
+    # queue (AWS refuses the mapping otherwise).
+    create_function(account, "consumer", source, timeout=1, role=sqs_trigger_role(account))
     lam = account.client("lambda")
     lam.create_event_source_mapping(FunctionName="consumer", EventSourceArn=queue_arn, BatchSize=10)
 
