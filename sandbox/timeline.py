@@ -138,6 +138,10 @@ def service_denied(e: dict, lang: str | None = None) -> str:
         reason = t("hop-reason-resource-policy-denies", lang, policy=decision.get("policy") or "-", principal=principal)
     else:
         reason = t("hop-reason-no-resource-policy", lang, principal=principal)
+    if (e.get("action") or "").startswith("kms:"):
+        return t("hop-service-denied-kms", lang, service=SERVICE_NAMES.get(principal, principal),
+                 queue=short_name(e.get("queue")), action=e.get("action"), kms_key=short_name(e.get("resource")),
+                 reason=reason)
     key = "hop-service-denied-publish" if e.get("action") == "sns:Publish" else "hop-service-denied-invoke"
     resource = e.get("resource") or ""
     # A function keeps its version or alias (MyFunction:live); other targets show their name.

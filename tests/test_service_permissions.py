@@ -200,3 +200,47 @@ def test_a_role_that_loses_its_permission_stops_the_trigger(account):
     time.sleep(2)
     assert len(lambda_results(account, "worker", timeout=0.5)) == 1  # "two" waits in the queue
     assert [m["Body"] for m in EmulatorClient.for_account(account).peek_messages(account.account_id, REGION, "work")] == ["two"]
+
+
+def _s3_to_queue(account, bucket, queue, **attributes):
+    s3, sqs = account.client("s3"), account.client("sqs")
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    url, arn = _queue(account, queue, **attributes)
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"},
+                                                "Action": "sqs:SendMessage", "Resource": arn}]})})
+    config = {"QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectCreated:*"]}]}
+    return url, lambda: s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=config)
+
+
+def test_s3_cannot_deliver_to_a_queue_encrypted_with_the_aws_managed_key(account):
+    _, save = _s3_to_queue(account, f"{account.account_id}-to-sse", "sse-managed", KmsMasterKeyId="alias/aws/sqs")
+    with pytest.raises(botocore.exceptions.ClientError) as err:
+        save()
+    assert err.value.response["Error"]["Code"] == "InvalidArgument"
+    [denied] = _entries(account, "service-denied")
+    assert denied["action"] == "kms:GenerateDataKey" and denied["queue"].endswith(":sse-managed")
+    assert timeline.describe(denied, "en").startswith("S3 could not deliver to the encrypted queue sse-managed")
+
+
+def test_a_customer_key_needs_a_key_policy_statement_for_s3(account):
+    kms = account.client("kms")
+    key = kms.create_key()["KeyMetadata"]
+    url, save = _s3_to_queue(account, f"{account.account_id}-to-cmk", "sse-cmk", KmsMasterKeyId=key["KeyId"])
+    with pytest.raises(botocore.exceptions.ClientError):
+        save()  # the default key policy admits only the account's own principals
+    kms.put_key_policy(KeyId=key["KeyId"], PolicyName="default", Policy=json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account.account_id}:root"}, "Action": "kms:*",
+             "Resource": "*"},
+            {"Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"},
+             "Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Resource": "*"}]}))
+    save()
+    account.client("s3").put_object(Bucket=f"{account.account_id}-to-cmk", Key="hane.jpg", Body=b"x")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        bodies = [m["Body"] for m in EmulatorClient.for_account(account).peek_messages(account.account_id, REGION, "sse-cmk")]
+        if any("hane.jpg" in b for b in bodies):
+            break
+        time.sleep(0.2)
+    assert any("hane.jpg" in b for b in bodies)

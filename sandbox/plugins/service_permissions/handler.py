@@ -8,6 +8,7 @@ a call succeeds only if the target's resource-based policy admits that service p
 |---|---|---|
 | EventBridge rule, S3 event notification, SNS subscription -> Lambda Invoke (also S3's DryRun check when the notification configuration is saved) | the function's policy (`lambda add-permission`), of the version or alias invoked, or of the unqualified function | Lambda `AccessDeniedException` 403 |
 | S3 event notification, EventBridge rule -> SNS Publish | the topic policy | SNS `AuthorizationError` 403 |
+| S3, SNS, EventBridge -> SQS SendMessage to a queue encrypted with a KMS key | the key policy: kms:GenerateDataKey and kms:Decrypt for the service (never the AWS managed key aws/sqs) | SQS `KMS.AccessDeniedException` |
 
 Sources: Lambda Developer Guide "Viewing resource-based IAM policies in Lambda" / "Granting
 function access to AWS services" (a permission names a function, a version or an alias; the
@@ -44,7 +45,9 @@ LOG = logging.getLogger(__name__)
 # internal calls either act with a role, e.g. Step Functions, Pipes, Firehose, or are not modelled).
 LAMBDA_INVOKERS = {"events", "s3", "sns"}
 SNS_PUBLISHERS = {"events", "s3"}
-FUNCTION_POLICY, TOPIC_POLICY = "function policy", "topic policy"
+QUEUE_SENDERS = {"events", "s3", "sns"}  # deliveries to an encrypted queue need its KMS key
+FUNCTION_POLICY, TOPIC_POLICY, KEY_POLICY = "function policy", "topic policy", "key policy"
+AWS_MANAGED_KEY_POLICY = "key policy of the AWS managed key aws/sqs"
 
 
 def enforce_service_permissions(chain: HandlerChain, context: RequestContext, response: Response) -> None:
@@ -60,6 +63,57 @@ def enforce_service_permissions(chain: HandlerChain, context: RequestContext, re
         _check_invoke(context, _service_principal(principal), params.get("source_arn"))
     elif service == "sns" and operation == "Publish" and short in SNS_PUBLISHERS:
         _check_publish(context, _service_principal(principal), params.get("source_arn"))
+    elif service == "sqs" and operation in ("SendMessage", "SendMessageBatch") and short in QUEUE_SENDERS:
+        _check_queue_key(context, _service_principal(principal), params.get("source_arn"))
+
+
+def _check_queue_key(context: RequestContext, principal: str, source_arn: str | None) -> None:
+    """A service sending to an encrypted queue needs kms:GenerateDataKey and kms:Decrypt on its key
+    (Amazon SQS Developer Guide, "Enable compatibility between AWS services and encrypted queues":
+    the AWS managed key aws/sqs cannot be used, its key policy admits no service principal; a customer
+    managed key's policy must allow the service)."""
+    from localstack.services.sqs.models import sqs_stores
+    from localstack.services.sqs.utils import parse_queue_url
+
+    queue_url = (context.service_request or {}).get("QueueUrl") or ""
+    account, region, name = parse_queue_url(queue_url)
+    region = region or context.region
+    queue = sqs_stores[account][region].queues.get(name)
+    key_ref = queue.attributes.get("KmsMasterKeyId") if queue is not None else None
+    if not key_ref:
+        return  # not encrypted, or SSE-SQS (SqsManagedSseEnabled): SQS's own keys, no key policy
+    key_arn, policy, managed = _queue_key(key_ref, account, region)
+    for action in ("kms:GenerateDataKey", "kms:Decrypt"):
+        if managed:
+            decision = iam_policy.Decision(iam_policy.IMPLICIT_DENY, None, AWS_MANAGED_KEY_POLICY,
+                                           iam_policy.NO_ALLOW, policy_type=iam_policy.RESOURCE_BASED)
+        else:
+            decision = _decide(policy, action, key_arn, principal, source_arn, KEY_POLICY)
+        if not decision.allowed:
+            _journal(account, region, principal, source_arn, action, key_arn, decision, queue=queue.arn)
+            raise CommonServiceException(
+                "KMS.AccessDeniedException", f"User: {principal} is not authorized to perform: {action} on "
+                f"resource: {key_arn} because {_because(decision, action)}", 400, True)
+
+
+def _queue_key(key_ref: str, account: str, region: str) -> tuple[str, str | None, bool]:
+    """(key ARN, key policy, AWS managed?) of a queue's KmsMasterKeyId (key id, key ARN, alias or
+    alias ARN); a key that does not exist has no policy."""
+    from localstack.services.kms.models import kms_stores
+
+    if key_ref.startswith("arn:"):
+        parts = key_ref.split(":", 5)
+        account, region, key_ref = parts[4], parts[3], parts[5].removeprefix("key/")
+    store = kms_stores[account][region]
+    if key_ref.startswith("alias/"):
+        if key_ref.startswith("alias/aws/"):
+            return f"arn:aws:kms:{region}:{account}:{key_ref}", None, True
+        alias = store.aliases.get(key_ref)
+        key_ref = alias.metadata.get("TargetKeyId") if alias is not None else key_ref
+    key = store.keys.get(key_ref)
+    if key is None:
+        return f"arn:aws:kms:{region}:{account}:key/{key_ref}", None, False
+    return key.metadata["Arn"], key.policy, key.metadata.get("KeyManager") == "AWS"
 
 
 def _check_invoke(context: RequestContext, principal: str, source_arn: str | None) -> None:
@@ -134,7 +188,7 @@ def _because(decision: iam_policy.Decision, action: str) -> str:
 
 
 def _journal(account: str, region: str, principal: str, source_arn: str | None, action: str,
-             resource: str, decision: iam_policy.Decision) -> None:
+             resource: str, decision: iam_policy.Decision, **fields) -> None:
     journal.record(account, region, "service-denied", principal=principal, source_arn=source_arn,
                    action=action, resource=resource, explicit=decision.effect == iam_policy.DENY,
-                   decision=decision.as_dict())
+                   decision=decision.as_dict(), **fields)
