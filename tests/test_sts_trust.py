@@ -192,3 +192,17 @@ def test_malformed_session_policy(emulator, account):
     arn = iam.create_role(RoleName="r", AssumeRolePolicyDocument=_trust({"AWS": user_arn}))["Role"]["Arn"]
     assert _error(lambda: _client(emulator, "sts", key).assume_role(
         RoleArn=arn, RoleSessionName="s0", Policy='{"Statement": "nope"'))[0] == "MalformedPolicyDocument"
+
+
+def test_lambda_must_be_able_to_assume_the_execution_role(account):
+    from tests.lambda_functions import zip_source
+
+    iam, lam = account.client("iam"), account.client("lambda")
+    ec2_role = iam.create_role(RoleName="for-ec2", AssumeRolePolicyDocument=_trust(
+        {"Service": "ec2.amazonaws.com"}))["Role"]["Arn"]
+    missing = f"arn:aws:iam::{account.account_id}:role/not-there"
+    for role in (ec2_role, missing):
+        assert _error(lambda: lam.create_function(
+            FunctionName="fn", Runtime="python3.12", Role=role, Handler="lambda_function.lambda_handler",
+            Code={"ZipFile": zip_source("def lambda_handler(e, c):\n    return 1\n")})) == (
+            "InvalidParameterValueException", "The role defined for the function cannot be assumed by Lambda.")

@@ -200,3 +200,34 @@ def _journal(caller, context, role_arn, outcome, refusal: Refusal | None, key=No
     journal.record(account, context.region, "sts-assume-role", **fields)
     if caller.account_id != account:  # the caller's account sees its own attempt too
         journal.record(caller.account_id, context.region, "sts-assume-role", **fields)
+
+
+LAMBDA_CANNOT_ASSUME = "The role defined for the function cannot be assumed by Lambda."
+
+
+def check_function_role(chain: HandlerChain, context: RequestContext, response: Response) -> None:
+    """CreateFunction / UpdateFunctionConfiguration: Lambda must be able to assume the execution role,
+    i.e. the role exists and its trust policy allows lambda.amazonaws.com sts:AssumeRole, else
+    InvalidParameterValueException "The role defined for the function cannot be assumed by Lambda."
+    (Lambda API Reference, CreateFunction errors; Lambda Developer Guide, "Defining Lambda function
+    permissions with an execution role"). LocalStack accepts any role ARN."""
+    if context.service is None or context.operation is None or context.is_internal_call:
+        return
+    if context.service.service_name != "lambda" or context.operation.name not in (
+            "CreateFunction", "UpdateFunctionConfiguration"):
+        return
+    role_arn = (context.service_request or {}).get("Role")
+    if not role_arn:
+        return  # UpdateFunctionConfiguration without a new role; CreateFunction's API requires one
+    match = ROLE_ARN_RE.match(role_arn)
+    role = _role(match.group(2), match.group(1), role_arn) if match else None
+    allowed = False
+    if role is not None:
+        request = iam_policy.Request("sts:AssumeRole", role_arn, {"Service": "lambda.amazonaws.com"})
+        try:
+            allowed = iam_policy.evaluate(policy_text(role.assume_role_policy_document), request).allowed
+        except iam_policy.PolicyError:
+            allowed = False
+    if not allowed:
+        raise CommonServiceException("InvalidParameterValueException", LAMBDA_CANNOT_ASSUME, 400, True)
+
