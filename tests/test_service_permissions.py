@@ -244,3 +244,31 @@ def test_a_customer_key_needs_a_key_policy_statement_for_s3(account):
             break
         time.sleep(0.2)
     assert any("hane.jpg" in b for b in bodies)
+
+
+def test_eventbridge_to_a_topic_needs_the_topic_policy(account):
+    sns, sqs = account.client("sns"), account.client("sqs")
+    topic = sns.create_topic(Name="from-rules")["TopicArn"]
+    url, queue_arn = _queue(account, "topic-inbox")
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
+                                                "Action": "sqs:SendMessage", "Resource": queue_arn}]})})
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+    rule_arn = _rule_to(account, topic, "to-topic")
+    since = EmulatorClient.for_account(account).journal_position(account.account_id)
+    _ping(account)
+    [denied] = _entries(account, "service-denied", since)
+    assert timeline.describe(denied, "en") == \
+        "EventBridge could not publish to from-rules: no resource-based policy allows events.amazonaws.com"
+    sns.set_topic_attributes(TopicArn=topic, AttributeName="Policy", AttributeValue=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "sns:Publish",
+            "Resource": topic, "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}}}]}))
+    _ping(account)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not EmulatorClient.for_account(account).peek_messages(
+            account.account_id, REGION, "topic-inbox"):
+        time.sleep(0.2)
+    [message] = EmulatorClient.for_account(account).peek_messages(account.account_id, REGION, "topic-inbox")
+    assert json.loads(message["Body"])["source"] == "awslab.test"
+    assert len(_entries(account, "service-denied", since, timeout=0)) == 1
