@@ -7,7 +7,7 @@ import boto3
 import botocore.exceptions
 import pytest
 
-from sandbox import accounts
+from sandbox import accounts, timeline
 from sandbox.emulator import EmulatorClient
 
 REGION = "ap-northeast-1"
@@ -69,6 +69,8 @@ def test_a_role_for_lambda_refuses_an_admin_user(emulator, account):
     assert message == f"User: {user_arn} is not authorized to perform: sts:AssumeRole on resource: {arn}"
     [refused] = [e for e in EmulatorClient(emulator.endpoint).journal(account.account_id) if e["hop"] == "sts-assume-role"]
     assert refused["outcome"] == "refused" and refused["decision"]["policy"] == "trust policy"
+    assert timeline.describe(refused, "en") == f"user/admin could not assume role fn: AccessDenied: {message}"
+    assert timeline.describe(refused, "ja").startswith("user/admin はロール fn を引き受けられませんでした")
 
 
 def test_a_missing_role_is_refused_like_a_refused_one(emulator, account):
