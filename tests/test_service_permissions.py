@@ -272,3 +272,18 @@ def test_eventbridge_to_a_topic_needs_the_topic_policy(account):
     [message] = EmulatorClient.for_account(account).peek_messages(account.account_id, REGION, "topic-inbox")
     assert json.loads(message["Body"])["source"] == "awslab.test"
     assert len(_entries(account, "service-denied", since, timeout=0)) == 1
+
+
+def test_a_queue_of_another_account_needs_its_queue_policy_too(account):
+    from sandbox import accounts
+
+    other = accounts.Account(str((int(account.account_id) + 500_000) % 10**12).zfill(12), REGION, account.endpoint)
+    url, queue_arn = _queue(other, "shared-jobs")
+    role_arn = _role_with(account, "cross-reader", SQS_READ)
+    create_function(account, "cross", HANDLER, role=role_arn)
+    assert _mapping_error(account, queue_arn, "cross")[1] == \
+        "The provided execution role does not have permissions to call ReceiveMessage on SQS"
+    other.client("sqs").set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": role_arn},
+                                                "Action": SQS_READ, "Resource": queue_arn}]})})
+    account.client("lambda").create_event_source_mapping(EventSourceArn=queue_arn, FunctionName="cross")
