@@ -192,3 +192,10 @@ def test_up_binds_the_address_it_is_told(tmp_path, monkeypatch):
             socket.create_connection(("127.0.0.1", info.port), timeout=2).close()
     finally:
         runtime.stop()
+
+
+def test_the_image_entrypoint_listens_where_gateway_listen_says(classroom):
+    # docker/entrypoint.sh run in host mode (tests/classroom_env.py) with GATEWAY_LISTEN=127.0.0.1:<port>;
+    # the image's default is 0.0.0.0:4566, the instructor's setting.
+    port = int(classroom.endpoint.rsplit(":", 1)[1])
+    assert {s for s in _listening_sockets(classroom.proc.pid) if s[1] == port} == {("127.0.0.1", port)}
