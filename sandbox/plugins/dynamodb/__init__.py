@@ -15,8 +15,10 @@ def dynamodb_awslab():
     from localstack.services.moto import MotoFallbackDispatcher
     from localstack.services.plugins import Service
 
+    from . import moto_fixes
     from .provider import DynamoDBProvider
 
+    moto_fixes.install()
     return Service.for_provider(DynamoDBProvider(), dispatch_table_factory=MotoFallbackDispatcher)
 
 
