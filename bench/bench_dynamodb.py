@@ -40,7 +40,7 @@ def main() -> None:
                 TableName=f"bench-{i}", BillingMode="PAY_PER_REQUEST",
                 KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
                 AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in ("pk", "sk", "g")],
-                GlobalSecondaryIndexes=[{"IndexName": "g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                GlobalSecondaryIndexes=[{"IndexName": "by-g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
                                          "Projection": {"ProjectionType": "ALL"}}],
                 StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
         line("CreateTable", [timed(lambda i=i: create(i)) for i in range(max(3, args.runs // 10))])
