@@ -26,6 +26,12 @@ class Journal:
         self.hops = self.ctx.emulator.journal(self.ctx.account_id, self.since)
         return self.hops
 
+    def wait(self, seconds: float) -> None:
+        """Sleep until the flow makes its next hop (or updates one), at most `seconds`: the pause of
+        CheckContext.wait_for, so a check reacts to each hop at once instead of at its next poll."""
+        newest = self.hops[-1]["seq"] if self.hops else self.since
+        self.ctx.emulator.journal(self.ctx.account_id, newest, last=0, wait=seconds)
+
     def find(self, hop: str, after: dict | None = None, **fields) -> list[dict]:
         """Hops of kind `hop` whose fields equal `fields`, optionally only those after `after`."""
         start = after["seq"] if after else 0

@@ -72,18 +72,23 @@ class EmulatorClient:
     def reset_account(self, account_id: str) -> dict:
         return self._call("POST", f"/_awslab/accounts/{account_id}/reset").json()
 
-    def journal(self, account_id: str, since: int = 0, last: int | None = None) -> list[dict]:
+    def journal(self, account_id: str, since: int = 0, last: int | None = None, wait: float = 0) -> list[dict]:
         """The account's event-journal entries with seq > since, oldest first; only the newest
-        `last` if given (format: sandbox/plugins/journal/store.py and flows.py)."""
-        return self._journal(account_id, since, last)["entries"]
+        `last` if given (format: sandbox/plugins/journal/store.py and flows.py). `wait` seconds:
+        the emulator answers when a new hop is there (or one was updated), at the latest then."""
+        return self._journal(account_id, since, last, wait)["entries"]
 
     def journal_position(self, account_id: str) -> int:
         """The seq after which the account's next hops will be: journal(account, since=this) later
         returns only what happened from now on."""
         return self._journal(account_id, 0, 0)["last_seq"]
 
-    def _journal(self, account_id: str, since: int, last: int | None) -> dict:
+    def _journal(self, account_id: str, since: int, last: int | None, wait: float = 0) -> dict:
         params = {"since": since} if last is None else {"since": since, "last": last}
+        if wait:
+            params["wait"] = wait
+            return self._call("GET", f"/_awslab/journal/{account_id}", params=params,
+                              timeout=self.timeout + wait).json()
         return self._call("GET", f"/_awslab/journal/{account_id}", params=params).json()
 
     def flush_trails(self, account_id: str) -> list[dict]:

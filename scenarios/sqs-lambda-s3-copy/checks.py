@@ -20,6 +20,9 @@ from grader.flows import Journal, error_text, log_excerpt
 
 FLOW_WAIT_S = 20.0  # upload -> notification -> trigger -> function -> copy
 LOOP_WAIT_S = 6.0  # time for the copy's own notification to reach the function and be handled
+# The waits below pause on the journal (Journal.wait): each hop of the flow ends the pause, so a
+# check sees the copy as soon as it is written; this is only the longest pause between two looks.
+HOP_WAIT_S = 0.5
 
 
 def _queue_arn(ctx: CheckContext) -> str:
@@ -116,7 +119,7 @@ def upload_makes_copy(ctx: CheckContext):
             return "copied" if _etag(ctx, copy) == expected else "different"
         return None
 
-    outcome = ctx.wait_for(settled, timeout=FLOW_WAIT_S, interval=0.1)
+    outcome = ctx.wait_for(settled, timeout=FLOW_WAIT_S, interval=HOP_WAIT_S, pause=journal.wait)
     seconds = f"{time.monotonic() - started:.1f}"
     if outcome == "different":
         size = ctx.client("s3").head_object(Bucket=bucket, Key=copy)["ContentLength"]
@@ -138,7 +141,7 @@ def _copy_notification(ctx: CheckContext, journal: Journal):
         journal.refresh()
         return _trigger_of(journal, _notification_about(journal, copy, bucket), "trigger-done")
 
-    done = ctx.wait_for(handled, timeout=LOOP_WAIT_S, interval=0.1)
+    done = ctx.wait_for(handled, timeout=LOOP_WAIT_S, interval=HOP_WAIT_S, pause=journal.wait)
     if not done:
         return None  # it did not come back within the wait: nothing to judge
     writes = [e for e in journal.find("s3-delivery", bucket=bucket, key=copy) if not e.get("error_code")]
@@ -217,7 +220,8 @@ def test_event_skipped(ctx: CheckContext):
                  if e.get("about") == "s3:TestEvent"]
         return found[0] if found else None
 
-    done = ctx.wait_for(lambda: _trigger_of(journal, test_message(), "trigger-done"), timeout=FLOW_WAIT_S, interval=0.1)
+    done = ctx.wait_for(lambda: _trigger_of(journal, test_message(), "trigger-done"), timeout=FLOW_WAIT_S,
+                        interval=HOP_WAIT_S, pause=journal.wait)
     if done is None:
         return failed("not-handled", debug=journal.timeline())
     if done.get("status") == "ok":

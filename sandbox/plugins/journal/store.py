@@ -21,6 +21,8 @@ from datetime import datetime, timezone
 MAX_ENTRIES_PER_ACCOUNT = 5000
 
 _lock = threading.Lock()
+# Notified on every record() and update(): readers that wait for a flow's next hop wake at once.
+_changed = threading.Condition(_lock)
 _seq = itertools.count(1)
 _entries: dict[str, deque[dict]] = {}
 
@@ -39,6 +41,7 @@ def record(account_id: str, region: str, hop: str, **fields) -> dict:
     with _lock:
         entry["seq"] = next(_seq)
         _entries.setdefault(account_id, deque(maxlen=MAX_ENTRIES_PER_ACCOUNT)).append(entry)
+        _changed.notify_all()
     return entry
 
 
@@ -46,6 +49,7 @@ def update(entry: dict, **fields) -> None:
     """Complete a recorded hop (its outcome is known only when the response leaves)."""
     with _lock:
         entry.update(fields)
+        _changed.notify_all()
 
 
 def entries(account_id: str, since: int = 0, last: int | None = None) -> list[dict]:
@@ -53,6 +57,15 @@ def entries(account_id: str, since: int = 0, last: int | None = None) -> list[di
     with _lock:
         found = [dict(e) for e in _entries.get(account_id, ()) if e["seq"] > since]
     return found[len(found) - last:] if last is not None and last < len(found) else found
+
+
+def wait_newer(account_id: str, since: int, timeout: float) -> None:
+    """Block until the account has a hop with seq > since, a hop is updated, or `timeout` passes."""
+    with _changed:
+        kept = _entries.get(account_id)
+        if kept and kept[-1]["seq"] > since:
+            return
+        _changed.wait(timeout)
 
 
 def newest_seq(account_id: str) -> int:
