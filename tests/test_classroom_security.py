@@ -177,6 +177,28 @@ def test_requests_signed_outside_the_15_minute_window_are_refused(classroom):
 
 # ---- item 3: LocalStack's and awslab's own routes -----------------------------------------------
 
+def test_route_rule_table():
+    from sandbox.plugins.sigv4 import routes
+
+    acct = "123456789012"
+    assert routes.rule("GET", "/_localstack/health") == routes.PUBLIC
+    assert routes.rule("POST", "/_localstack/health") == routes.INSTRUCTOR
+    assert routes.rule("GET", "/_localstack/diagnose") == routes.INSTRUCTOR
+    assert routes.rule("GET", "/_awslab/info") == routes.PUBLIC
+    assert routes.rule("POST", f"/_awslab/accounts/{acct}/reset") == routes.ACCOUNT
+    assert routes.rule("GET", "/_awslab/cloudtrail/stats") == routes.INSTRUCTOR
+    assert routes.rule("GET", f"/_awslab/idp/{acct}/login") == routes.IDP_LOGIN
+    assert routes.rule("GET", "/_awslab/identity/LKIAQAAAAAAAAAAAAAAA") == routes.KEY_OWNER
+    assert routes.rule("POST", "/_aws/sqs/messages") == routes.ACCOUNT
+    url = f"http://h:4566/{acct}/q"
+    assert routes.named_accounts("/_aws/sqs/messages", "", json.dumps({"QueueUrl": url}).encode()) == {acct}
+    assert routes.named_accounts("/_aws/sqs/messages", "", f"QueueUrl={url.replace('/', '%2F')}".encode()) == {acct}
+    assert routes.named_accounts("/_aws/sqs/messages", f"QueueUrl={url}") == {acct}
+    assert routes.named_accounts("/_aws/events/rules/arn:aws:events:r:" + acct + ":rule/x/trigger", "") == {acct}
+    assert routes.named_accounts("/_aws/x", "", json.dumps({"a": [{"b": int(acct)}]}).encode()) == {acct}
+    assert routes.named_accounts("/_aws/x", "", b"1234567890123") == set()  # 13 digits: no account
+
+
 def test_localstack_actions_are_for_the_instructor_only(classroom):
     a = classroom.learners[0]
     kill = json.dumps({"action": "kill"}).encode()

@@ -84,7 +84,8 @@ _COMMON = {
     "malformed": ("IncompleteSignature", "The request signature does not conform to AWS standards."),
     "other-account": ("AccessDenied", "This route belongs to another account than the one that signed the request."),
     "instructor-only": ("AccessDenied", "This route is for the instructor only (Authorization: Bearer <instructor token>)."),
-    "encoded-body": ("InvalidRequest", "A compressed body (Content-Encoding) is not accepted on this route."),
+    "encoded-body": ("InvalidRequest",
+                     "A compressed or chunked body (Content-Encoding, Transfer-Encoding) is not accepted on this route."),
     "body-too-large": ("RequestEntityTooLarge", f"The body of this route is limited to {routes.MAX_BODY} bytes."),
 }
 # The STS operation AWS serves without credentials that awslab verifies itself: "Calling
@@ -182,6 +183,7 @@ class SignatureCheck:
             return
         if kind == routes.INSTRUCTOR:
             raise refuse("awslab", "instructor-only", path)
+        body = self._route_body(request)  # bounded before the signature check reads it
         if kind == routes.IDP_LOGIN:
             account = routes.ACCOUNT_ID.search(path).group(1)
             identity = self.keyring.lookup(account)
@@ -195,7 +197,7 @@ class SignatureCheck:
                 raise refuse("awslab", "instructor-only", path)
             named = {owner.account_id}
         elif path.startswith("/_aws/"):
-            named = routes.named_accounts(path, request.environ.get("QUERY_STRING", ""), self._route_body(request))
+            named = routes.named_accounts(path, request.environ.get("QUERY_STRING", ""), body)
         else:
             named = set(routes.ACCOUNT_ID.findall(path))
         if not named:
@@ -206,10 +208,11 @@ class SignatureCheck:
 
     @staticmethod
     def _route_body(request) -> bytes:
-        """The body of a developer-endpoint request, which may name its target (QueueUrl). Read
-        before LocalStack does, bounded, and cached for it; a compressed body is refused, since
-        LocalStack would decompress it after this check."""
-        if (request.headers.get("Content-Encoding") or "identity").lower() != "identity":
+        """The body of a route request (a developer endpoint's may name its target: QueueUrl). Read
+        before LocalStack does, bounded, and cached for it; a compressed or chunked body is refused,
+        since LocalStack would decompress it after this check, and a chunked one has no length."""
+        if (request.headers.get("Content-Encoding") or "identity").lower() != "identity" or \
+                request.headers.get("Transfer-Encoding"):
             raise refuse("awslab", "encoded-body", request.path)
         if (request.content_length or 0) > routes.MAX_BODY:
             raise refuse("awslab", "body-too-large", str(request.content_length))
