@@ -74,15 +74,15 @@ def grade_inputs(pairs: tuple[str, ...]) -> dict[str, str]:
     return inputs
 
 
-def write_report(path: str, body: str) -> None:
-    """Write a report file whole or fail with one line."""
-    write_file(path, body.rstrip("\n") + "\n")
+def write_report(path: str, body: str, mode: int = 0o666) -> None:
+    """Write a report file whole or fail with one line (mode 0o600 for files with secrets)."""
+    write_file(path, body.rstrip("\n") + "\n", mode)
 
 
-def write_file(path: str, data: str | bytes) -> None:
+def write_file(path: str, data: str | bytes, mode: int = 0o666) -> None:
     """Write a file whole (text or bytes) or fail with one line."""
     try:
-        write_atomic(path, data)
+        write_atomic(path, data, mode)
     except OSError as exc:
         raise AwslabError(t("err-cannot-write", path=path, problem=exc.strerror or exc)) from None
 

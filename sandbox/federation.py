@@ -54,7 +54,18 @@ def fingerprint(cert_b64: str) -> str:
     return ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))
 
 
-def web_login_url(endpoint: str, account_id: str) -> str:
+def web_login_url(endpoint: str, account_id: str, secret: str | None = None) -> str:
     """The IdP's web login page. LocalStack's CSRF guard (its CORS enforcer) admits form posts only
-    from the origins http(s)://localhost:<gateway port>, so the page is opened through localhost."""
-    return f"{endpoint.replace('://127.0.0.1:', '://localhost:')}/_awslab/idp/{account_id}/login"
+    from the origins http(s)://localhost:<gateway port>, so the page is opened through localhost.
+    With the account's secret (classroom mode), the URL carries the account's login key: a browser
+    cannot sign its requests, and the classroom emulator opens an IdP's page only with its key."""
+    url = f"{endpoint.replace('://127.0.0.1:', '://localhost:')}/_awslab/idp/{account_id}/login"
+    return f"{url}?key={login_key(account_id, secret)}" if secret else url
+
+
+def login_key(account_id: str, secret: str) -> str:
+    """The per-learner key of the IdP's web login page: derived from the account's secret (so only
+    that learner, or the instructor, can compute it) and useless for anything else."""
+    import hmac
+
+    return hmac.new(secret.encode(), f"awslab-idp-login:{account_id}".encode(), hashlib.sha256).hexdigest()[:32]

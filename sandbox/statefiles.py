@@ -20,12 +20,38 @@ def home_lock(name: str):
         yield
 
 
-def write_atomic(path: str | Path, data: str | bytes) -> None:
-    """Write through a temporary file and rename, so readers never see half a file."""
+def write_atomic(path: str | Path, data: str | bytes, mode: int = 0o666) -> None:
+    """Write through a temporary file and rename, so readers never see half a file; fsynced (file,
+    then its folder), so a power cut leaves the old or the new file, never an empty one. The file is
+    created with `mode` (secrets: 0o600), never readable by others even for a moment."""
     target = Path(path)
     tmp = target.with_name(f".{target.name}.tmp")
     try:
-        tmp.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
+        tmp.unlink(missing_ok=True)  # a leftover with wider permissions must not be reused
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data if isinstance(data, bytes) else data.encode("utf-8"))
+            fh.flush()
+            os.fsync(fh.fileno())
         os.replace(tmp, target)
+        _fsync_dir(target.parent)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def create_private(path: Path) -> None:
+    """Create `path` empty with mode 0600 if it does not exist (before a library such as sqlite
+    opens it with the umask's default, 0644)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder or ".", os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

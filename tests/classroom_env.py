@@ -66,10 +66,10 @@ def stop(proc: subprocess.Popen) -> None:
     runtime._kill_group(proc.pid)  # SIGTERM, then SIGKILL the whole group after the grace period
 
 
-def start_emulator(home: Path) -> tuple[subprocess.Popen, str]:
+def start_emulator(home: Path, **extra: str) -> tuple[subprocess.Popen, str]:
     port = runtime.free_port()
     proc = start("localstack", home, port, GATEWAY_LISTEN=f"127.0.0.1:{port}", LOCALSTACK_HOST=f"127.0.0.1:{port}",
-                 OVERRIDE_IN_DOCKER="0", FILESYSTEM_ROOT=str(home / "localstack"))
+                 OVERRIDE_IN_DOCKER="0", FILESYSTEM_ROOT=str(home / "localstack"), **extra)
     endpoint = f"http://127.0.0.1:{port}"
     try:
         wait_for(f"{endpoint}/_awslab/info", proc)

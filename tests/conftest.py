@@ -82,7 +82,8 @@ def classroom(tmp_path_factory):
     home = tmp_path_factory.mktemp("classroom-home")
     registry = Registry(home / "classroom.db")
     learners = registry.create_class(["A", "B", "C", "D"], "http://classroom.invalid:4566", "ap-northeast-1")
-    proc, endpoint = classroom_env.start_emulator(home)
+    # A short Athena time limit, so tests/test_classroom_security.py sees a runaway query stopped.
+    proc, endpoint = classroom_env.start_emulator(home, AWSLAB_ATHENA_QUERY_TIMEOUT_SECONDS="8")
     try:
         yield SimpleNamespace(home=home, endpoint=endpoint, registry=registry, learners=learners, proc=proc)
     finally:

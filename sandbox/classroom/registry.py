@@ -22,6 +22,7 @@ from pathlib import Path
 from sandbox import config
 from sandbox.errors import AwslabError
 from sandbox.i18n import t
+from sandbox.statefiles import create_private
 
 FILE_NAME = "classroom.db"
 SCHEMA_VERSION = 1
@@ -86,7 +87,9 @@ class Registry:
     # ---- connections --------------------------------------------------------------------------
 
     def _connect(self) -> sqlite3.Connection:
-        self.file.parent.mkdir(parents=True, exist_ok=True)
+        # Every secret of the class is in this file: created 0600 before sqlite opens it (sqlite
+        # would create it 0644 under the usual umask; its journal files take the file's mode).
+        create_private(self.file)
         try:
             conn = sqlite3.connect(self.file, timeout=30, isolation_level=None)
             conn.row_factory = sqlite3.Row

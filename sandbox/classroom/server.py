@@ -35,6 +35,10 @@ from .batch import account_of
 from .registry import Learner, Registry
 
 
+# The routes take no body; a small one (a client sending `{}`) is read and ignored.
+MAX_BODY = 64 * 1024
+
+
 class ClassServer(ThreadingHTTPServer):
     daemon_threads = True
 
@@ -55,16 +59,24 @@ class _Handler(BaseHTTPRequestHandler):
 
     # ---- plumbing ------------------------------------------------------------------------------
 
-    def _send(self, status: int, body, content_type: str = "application/json") -> None:
+    def _send(self, status: int, body, content_type: str = "application/json", close: bool = False) -> None:
         data = (body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)).encode()
         self.send_response(status)
         self.send_header("Content-Type", f"{content_type}; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
+        if close:
+            self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(data)
 
     def _error(self, status: int, code: str, message: str) -> None:
         self._send(status, {"error": {"code": code, "message": message}})
+
+    def _refuse_unread(self, status: int, code: str, message: str) -> None:
+        """Answer without reading the request body, and close the connection: its unread bytes must
+        not be taken for the next request."""
+        self.close_connection = True
+        self._send(status, {"error": {"code": code, "message": message}}, close=True)
 
     def _learner(self) -> Learner | None:
         header = self.headers.get("Authorization", "")
@@ -115,13 +127,24 @@ class _Handler(BaseHTTPRequestHandler):
         return self._error(404, "NotFound", f"no route {self.path}")
 
     def do_POST(self):  # noqa: N802
+        # Route and credentials first, from the headers alone: nobody makes the server read a body
+        # (a 50 GB Content-Length was a MemoryError before); then the body is bounded.
         parts, lang = self._route()
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if len(parts) != 3 or parts[:2] not in (["api", "grade"], ["api", "hint"]):
-            return self._error(404, "NotFound", f"no route {self.path}")
+            return self._refuse_unread(404, "NotFound", f"no route {self.path}")
         learner = self._learner()
         if not learner:
-            return self._error(401, "Unauthorized", "use your access key id and secret key (HTTP Basic)")
+            return self._refuse_unread(401, "Unauthorized", "use your access key id and secret key (HTTP Basic)")
+        if self.headers.get("Transfer-Encoding"):
+            return self._refuse_unread(411, "LengthRequired", "send the body with a Content-Length, not chunked")
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            return self._refuse_unread(400, "BadRequest", "Content-Length must be a number")
+        if length > MAX_BODY or length < 0:
+            return self._refuse_unread(413, "PayloadTooLarge",
+                                       f"request body of {length} bytes refused: at most {MAX_BODY} bytes")
+        self.rfile.read(length)  # unused (the routes take no body), read to keep the connection usable
         sc = self.server.scenarios.get(parts[2])
         if sc is None:
             return self._error(404, "UnknownScenario", f"unknown scenario {parts[2]}")

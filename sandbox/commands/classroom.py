@@ -78,7 +78,8 @@ def register(cli: click.Group) -> None:
         registry = Registry()
         created = registry.create_class(names, endpoint, region, replace=replace)
         sheet_path = sheet_path or config.home() / f"credentials.{'html' if fmt == 'html' else 'txt'}"
-        write_report(str(sheet_path), sheet.render(fmt, created, endpoint, region, lang))
+        # The sheet holds every learner's secret: readable by the instructor only.
+        write_report(str(sheet_path), sheet.render(fmt, created, endpoint, region, lang), mode=0o600)
         click.echo(t("class-created", lang, count=len(created), path=registry.file, sheet=sheet_path,
                      token=registry.meta()["admin_token"]))
 
@@ -113,7 +114,7 @@ def register(cli: click.Group) -> None:
         meta = registry.meta()
         body = sheet.render(fmt, registry.learners(), meta["endpoint"], meta["region"], lang)
         if output:
-            write_report(output, body)
+            write_report(output, body, mode=0o600)
         else:
             click.echo(body.rstrip("\n"))
 

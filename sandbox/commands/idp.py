@@ -86,7 +86,7 @@ def register(cli: click.Group) -> None:
                      duration=app["session_duration"] or "-"))
         for value in app["roles"] or [t("idp-show-none", lang)]:
             click.echo(f"    Role: {value}")
-        click.echo(t("idp-show-login-page", lang, url=web_login_url(acct.endpoint, acct.account_id)))
+        click.echo(t("idp-show-login-page", lang, url=web_login_url(acct.endpoint, acct.account_id, acct.secret)))
         click.echo(t("idp-show-users", lang, count=len(info["users"])))
         for user in info["users"]:
             roles = t("idp-show-app-roles", lang) if user["roles"] is None else (

@@ -56,3 +56,14 @@ def hive_ddl(message: str) -> QueryFailed:
         "FAILED: Execution Error, return code 1 from org.apache.hadoop.hive.ql.exec.DDLTask. " + message,
         DDL_FAILED,
     )
+
+
+QUERY_TIMED_OUT = 206
+
+
+def time_limit(limit_s: float) -> QueryFailed:
+    """A query stopped at the time limit: Trino's EXCEEDED_TIME_LIMIT error name with its message
+    (Trino's QueryTracker, "Query exceeded the maximum execution time limit of 30.00m") and Athena's
+    error type 206 "Query timed out" (Athena error catalog)."""
+    return QueryFailed(f"EXCEEDED_TIME_LIMIT: Query exceeded the maximum execution time limit of {limit_s / 60:.2f}m",
+                       QUERY_TIMED_OUT, SYSTEM)

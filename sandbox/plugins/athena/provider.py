@@ -38,6 +38,18 @@ ENGINE_VERSION = {"SelectedEngineVersion": "AUTO", "EffectiveEngineVersion": "At
 _NAME = re.compile(r"^[a-zA-Z0-9._-]{1,128}$")
 
 
+def query_timeout_s() -> float:
+    """The query time limit: Athena's "DML query timeout" quota is 30 minutes (Athena User Guide,
+    "Service Quotas"); a class on one machine needs a small one, so 60 s unless
+    AWSLAB_ATHENA_QUERY_TIMEOUT_SECONDS (the emulator's environment) says otherwise."""
+    import os
+
+    try:
+        return max(0.1, float(os.environ.get("AWSLAB_ATHENA_QUERY_TIMEOUT_SECONDS", "60")))
+    except ValueError:
+        return 60.0
+
+
 def invalid(message: str) -> CommonServiceException:
     return CommonServiceException("InvalidRequestException", message, status_code=400)
 
@@ -60,6 +72,7 @@ class Execution:
     result: Result | None = None
     engine_ms: int = 0
     finished: threading.Event = field(default_factory=threading.Event)
+    timed_out: bool = False
 
     def describe(self) -> dict:
         status = {"State": self.state, "SubmissionDateTime": self.submitted}
@@ -112,6 +125,9 @@ class RegionState:
     tokens: dict[str, str] = field(default_factory=dict)
     tags: dict[str, dict[str, str]] = field(default_factory=dict)
     engine: Engine | None = None
+    # Each account and region runs its queries on its own worker (its DuckDB connection runs one
+    # statement at a time anyway): a heavy query queues only its own account's next queries.
+    runner: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1, "awslab-athena"))
 
     def __post_init__(self):
         self.workgroups["primary"] = {
@@ -159,6 +175,7 @@ def reset_account(account: str) -> None:
             for execution in running:
                 _interrupt_until_done(state.engine, execution)
             state.engine.close()
+        state.runner.shutdown(wait=False, cancel_futures=True)
 
 
 def _interrupt_until_done(engine: Engine, execution: Execution, limit_s: float = 10.0) -> None:
@@ -228,9 +245,6 @@ def _batch(items: dict, idents: list[str], kind: str, describe) -> tuple[list, l
 
 class AthenaProvider:
     service = "athena"
-
-    def __init__(self):
-        self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="awslab-athena")
 
     # ---- work groups --------------------------------------------------------------------------
 
@@ -415,7 +429,7 @@ class AthenaProvider:
         state.executions[execution.id] = execution
         if token:
             state.tokens[f"qe:{token}"] = execution.id
-        self.pool.submit(self._run, state, execution)
+        state.runner.submit(self._run, state, execution)
         return {"QueryExecutionId": execution.id}
 
     def _run(self, state: RegionState, execution: Execution) -> None:
@@ -424,11 +438,21 @@ class AthenaProvider:
             return
         execution.state = "RUNNING"
         execution.started = time.time()
+        limit = query_timeout_s()
+        timer = threading.Timer(limit, self._time_out, args=(state, execution))
+        timer.daemon = True
         try:
             bucket, _ = split_s3(execution.output)
             if not s3io.bucket_exists(bucket):
                 raise errors.QueryFailed(f"Unable to verify/create output bucket {bucket}", 401)
-            result = state.get_engine().execute(execution.query, execution.database, execution.stmt)
+            engine = state.get_engine()
+            timer.start()
+            try:
+                result = engine.execute(execution.query, execution.database, execution.stmt)
+            finally:
+                timer.cancel()
+            if execution.timed_out:
+                raise errors.time_limit(limit)
             execution.engine_ms = int((time.time() - execution.started) * 1000)
             if execution.state == "CANCELLED":
                 return
@@ -436,6 +460,8 @@ class AthenaProvider:
             self._write_output(state, execution, result)
             execution.state = "SUCCEEDED"
         except errors.QueryFailed as e:
+            if execution.timed_out:
+                e = errors.time_limit(limit)
             if execution.state != "CANCELLED":
                 execution.state = "FAILED"
                 execution.reason = e.reason
@@ -450,6 +476,12 @@ class AthenaProvider:
             execution.finished.set()
             journal.record(state.account, state.region, "athena-query", query_execution_id=execution.id,
                            state=execution.state, reason=execution.reason, query=execution.query[:500])
+
+    @staticmethod
+    def _time_out(state: RegionState, execution: Execution) -> None:
+        if execution.state == "RUNNING" and state.engine is not None:
+            execution.timed_out = True
+            _interrupt_until_done(state.engine, execution)
 
     @staticmethod
     def _write_output(state: RegionState, execution: Execution, result: Result) -> None:

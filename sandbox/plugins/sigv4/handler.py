@@ -13,6 +13,7 @@ the request and before any provider acts. LocalStack's own calls between service
 | presigned URL past X-Amz-Expires | AccessDenied "Request has expired" | RequestExpired |
 | temporary credentials past their expiry | ExpiredToken | ExpiredToken |
 | Signature Version 2 | InvalidRequest | InvalidRequest |
+| header-signed more than 15 min before/after now | RequestTimeTooSkewed | SignatureDoesNotMatch (JSON protocols: InvalidSignatureException 400) "Signature expired: ..." / "Signature not yet current: ..." |
 
 Sources of the texts: "Common Errors" of the AWS API references (InvalidClientTokenId,
 MissingAuthenticationToken, RequestExpired; e.g. https://docs.aws.amazon.com/STS/latest/APIReference/CommonErrors.html);
@@ -21,16 +22,19 @@ AccessDenied; https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.htm
 S3 sends on the wire; "Troubleshoot signed AWS API requests" of the IAM User Guide for the
 SignatureDoesNotMatch text of other services
 (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-troubleshooting.html); S3's
-"Authenticating Requests (AWS Signature Version 4)" for the SigV2 refusal text.
+"Authenticating Requests (AWS Signature Version 4)" for the SigV2 refusal text. The time-skew texts
+are the wire texts quoted in aws-cli #6676 (STS), aws-sdk-js #265 (SNS) and #254 (DynamoDB, JSON)
+and S3's "Error responses" entry for RequestTimeTooSkewed.
 """
 
 from __future__ import annotations
 
 import datetime
+import hmac
+import io
 import logging
 import re
 import time
-from urllib.parse import unquote
 
 from localstack.aws.api import CommonServiceException, RequestContext
 from localstack.aws.chain import HandlerChain
@@ -38,17 +42,13 @@ from localstack.http import Response
 from rolo.request import get_raw_path
 
 from sandbox import config
+from sandbox.federation import login_key
 from sandbox.plugins.http import error_response
 
-from . import verify
+from . import routes, verify
 from .keyring import Keyring
 
 LOG = logging.getLogger(__name__)
-
-# /_awslab/... and /_aws/... routes name an account by a 12-digit path segment, or in their query
-# (LocalStack's /_aws/sqs/messages?QueueUrl=...).
-_ROUTE_PREFIXES = ("/_awslab/", "/_aws/")
-_ACCOUNT_SEGMENT = re.compile(r"(?:^|/)(\d{12})(?:/|$)")
 
 # LocalStack's MissingAuthHeaderInjector puts this fake credential on requests that came unsigned.
 _INJECTED = "Credential=injectedaccesskey/"
@@ -60,6 +60,7 @@ _S3 = {
                  "Check your key and signing method."),
     "anonymous": ("AccessDenied", "Access Denied"),
     "presign-expired": ("AccessDenied", "Request has expired"),
+    "skew": ("RequestTimeTooSkewed", "The difference between the request time and the current time is too large."),
     "bad-token": ("InvalidToken", "The provided token is malformed or otherwise invalid."),
 }
 _OTHER = {
@@ -82,14 +83,37 @@ _COMMON = {
               "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256."),
     "malformed": ("IncompleteSignature", "The request signature does not conform to AWS standards."),
     "other-account": ("AccessDenied", "This route belongs to another account than the one that signed the request."),
+    "instructor-only": ("AccessDenied", "This route is for the instructor only (Authorization: Bearer <instructor token>)."),
+    "encoded-body": ("InvalidRequest",
+                     "A compressed or chunked body (Content-Encoding, Transfer-Encoding) is not accepted on this route."),
+    "body-too-large": ("RequestEntityTooLarge", f"The body of this route is limited to {routes.MAX_BODY} bytes."),
 }
-_STATUS = {"malformed": 400, "sigv2": 400}
+# The STS operation AWS serves without credentials that awslab verifies itself: "Calling
+# AssumeRoleWithSAML does not require the use of AWS security credentials" (STS API Reference); the
+# signed assertion is the credential (saml_federation plugin). AssumeRoleWithWebIdentity is unsigned
+# on AWS too, but moto checks no token: it stays signed here rather than open a door to any role.
+UNSIGNED_OPERATIONS = {("sts", "AssumeRoleWithSAML")}
+_STATUS = {"malformed": 400, "sigv2": 400, "encoded-body": 400, "body-too-large": 413}
+# Services of the JSON protocols answer a skewed signature as InvalidSignatureException, 400.
+_JSON_PROTOCOLS = ("json", "rest-json")
 
 
 def refuse(service: str, case: str, detail: str = "") -> CommonServiceException:
-    code, message = (_S3 if service == "s3" else _OTHER).get(case) or _COMMON[case]
+    code, text = (_S3 if service == "s3" else _OTHER).get(case) or _COMMON[case]
+    return _refusal(service, code, text, _STATUS.get(case, 403), detail)
+
+
+def _refusal(service: str, code: str, message: str, status: int, detail: str) -> CommonServiceException:
     LOG.info("awslab sigv4: %s refused (%s) %s", service, code, detail)
-    return CommonServiceException(code, message, status_code=_STATUS.get(case, 403), sender_fault=True)
+    return CommonServiceException(code, message, status_code=status, sender_fault=True)
+
+
+def refuse_skew(service: str, protocol: str | None, signed: verify.Signed) -> CommonServiceException:
+    if service == "s3":
+        return refuse("s3", "skew", signed.amz_date)
+    if protocol in _JSON_PROTOCOLS:
+        return _refusal(service, "InvalidSignatureException", verify.skew_message(signed), 400, signed.amz_date)
+    return _refusal(service, "SignatureDoesNotMatch", verify.skew_message(signed), 403, signed.amz_date)
 
 
 class SignatureCheck:
@@ -99,9 +123,12 @@ class SignatureCheck:
     def __call__(self, chain: HandlerChain, context: RequestContext, response: Response) -> None:
         if context.is_internal_call or context.service is None:
             return
-        self.authenticate(context.request, context.service.service_name)
+        if (context.service.service_name, getattr(context.operation, "name", None)) in UNSIGNED_OPERATIONS:
+            return
+        self.authenticate(context.request, context.service.service_name, context.service.protocol)
+        _replay_streamed_payload(context)
 
-    def authenticate(self, request, service: str):
+    def authenticate(self, request, service: str, protocol: str | None = None):
         """The identity whose registered secret signed `request`; raises AWS's error otherwise."""
         pairs = verify.query_pairs(request.environ.get("QUERY_STRING", ""))
         query = dict(pairs)
@@ -120,33 +147,76 @@ class SignatureCheck:
         identity = self._identity(service, signed.access_key, signed.token)
         # S3 bodies are never read here: S3 streams them, and its signature covers the
         # x-amz-content-sha256 header instead of the bytes.
-        body = b"" if service == "s3" else request.get_data()
+        body = b"" if service == "s3" else request.get_data(cache=True)
         expected = verify.expected_signature(signed, identity.secret, request.method, get_raw_path(request),
                                              pairs, headers, body)
         if not verify.matches(expected, signed.signature):
             raise refuse(service, "mismatch", signed.access_key)
         if verify.presign_expired(signed):
             raise refuse(service, "presign-expired", signed.access_key)
+        # After the signature: a replayed request is genuine, only too old (or from the future).
+        if verify.skew(signed):
+            raise refuse_skew(service, protocol, signed)
         return identity
 
-    def guard_account_routes(self, chain: HandlerChain, context: RequestContext, response: Response) -> None:
-        """awslab's and LocalStack's own routes that name an account (reset, journal, the SQS
-        developer endpoint the grader peeks through ...) answer only a caller signed by that account,
-        else a learner could reset or read another learner's account without any AWS API call."""
-        path = context.request.path
-        if not path.startswith(_ROUTE_PREFIXES):
+    def guard_routes(self, chain: HandlerChain, context: RequestContext, response: Response) -> None:
+        """LocalStack's and awslab's own routes (routes.py has the rule): without this a learner could
+        stop the emulator, reset or read another learner's account without any AWS API call."""
+        request = context.request
+        path = re.sub("/{2,}", "/", request.path)  # werkzeug's router merges slashes too
+        if not path.startswith(routes.PREFIXES):
             return
-        named = _ACCOUNT_SEGMENT.search(path) or _ACCOUNT_SEGMENT.search(
-            unquote(context.request.environ.get("QUERY_STRING", "")).replace("?", "/").replace("=", "/"))
-        if not named:
+        kind = routes.rule(request.method, path)
+        if kind == routes.PUBLIC:
             return
         try:
-            identity = self.authenticate(context.request, "awslab")
-            if identity.account_id != named.group(1):
-                raise refuse("awslab", "other-account", f"{identity.account_id} -> {path}")
+            self._admit(request, path, kind)
         except CommonServiceException as exc:
             response.update_from(error_response(exc.code, exc.message, exc.status_code))
             chain.stop()
+
+    def _admit(self, request, path: str, kind: str) -> None:
+        """Returns when the caller may use the route; raises the refusal otherwise."""
+        token = self.keyring.instructor_token()
+        auth = request.headers.get("Authorization") or ""
+        if token and auth.startswith("Bearer ") and hmac.compare_digest(auth[7:].strip().encode(), token.encode()):
+            return
+        if kind == routes.INSTRUCTOR:
+            raise refuse("awslab", "instructor-only", path)
+        body = self._route_body(request)  # bounded before the signature check reads it
+        if kind == routes.IDP_LOGIN:
+            account = routes.ACCOUNT_ID.search(path).group(1)
+            identity = self.keyring.lookup(account)
+            key = request.args.get("key", "")
+            if identity and key and hmac.compare_digest(key.encode(), login_key(account, identity.secret).encode()):
+                return
+            named = {account}
+        elif kind == routes.KEY_OWNER:
+            owner = self.keyring.lookup(routes.identity_key(path) or "")
+            if owner is None:
+                raise refuse("awslab", "instructor-only", path)
+            named = {owner.account_id}
+        elif path.startswith("/_aws/"):
+            named = routes.named_accounts(path, request.environ.get("QUERY_STRING", ""), body)
+        else:
+            named = set(routes.ACCOUNT_ID.findall(path))
+        if not named:
+            raise refuse("awslab", "instructor-only", path)
+        identity = self.authenticate(request, "awslab")
+        if named != {identity.account_id}:
+            raise refuse("awslab", "other-account", f"{identity.account_id} -> {sorted(named)}")
+
+    @staticmethod
+    def _route_body(request) -> bytes:
+        """The body of a route request (a developer endpoint's may name its target: QueueUrl). Read
+        before LocalStack does, bounded, and cached for it; a compressed or chunked body is refused,
+        since LocalStack would decompress it after this check, and a chunked one has no length."""
+        if (request.headers.get("Content-Encoding") or "identity").lower() != "identity" or \
+                request.headers.get("Transfer-Encoding"):
+            raise refuse("awslab", "encoded-body", request.path)
+        if (request.content_length or 0) > routes.MAX_BODY:
+            raise refuse("awslab", "body-too-large", str(request.content_length))
+        return request.get_data(cache=True)
 
     def _identity(self, service: str, access_key: str, token: str | None):
         identity = self.keyring.lookup(access_key)
@@ -182,6 +252,17 @@ class SignatureCheck:
         if expires < time.time():
             raise refuse("s3", "presign-expired", query["AWSAccessKeyId"])
         return identity
+
+
+def _replay_streamed_payload(context: RequestContext) -> None:
+    """LocalStack's parser (which runs before this check) hands a blob payload such as Lambda Invoke's
+    Payload to the provider as the request's live stream; reading the body for the signature drained
+    it, so the function got an empty event. Give the provider the bytes that were read instead."""
+    if context.service.service_name == "s3" or not isinstance(context.service_request, dict):
+        return
+    for name, value in list(context.service_request.items()):
+        if hasattr(value, "read"):
+            context.service_request[name] = io.BytesIO(context.request.get_data(cache=True))
 
 
 def keep_form_body(chain: HandlerChain, context: RequestContext, response: Response) -> None:

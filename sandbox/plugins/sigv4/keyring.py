@@ -34,15 +34,25 @@ class Keyring:
         self.registry_file = registry_file
         self._stamp: tuple | None = None
         self._secrets: dict[str, str] = {}
+        self._instructor_token: str | None = None
+        # Keys whose secret only this process knows (LocalStack's own presigned code URLs).
+        self.private: dict[str, str] = {}
         self._lock = threading.Lock()
 
     def lookup(self, access_key: str) -> Identity | None:
+        if access_key in self.private:
+            return Identity(access_key, self.private[access_key])
         if _ACCOUNT_KEY.match(access_key):
             secret = self._registered().get(access_key)
             return Identity(access_key, secret) if secret else None
         if access_key.startswith(_MOTO_PREFIXES) and len(access_key) >= 20:
             return _moto_identity(access_key)
         return None
+
+    def instructor_token(self) -> str | None:
+        """The class's instructor token (registry meta `admin_token`), None without a class."""
+        self._registered()
+        return self._instructor_token
 
     def _registered(self) -> dict[str, str]:
         try:
@@ -54,7 +64,9 @@ class Keyring:
             if stamp != self._stamp:
                 from sandbox.classroom.registry import Registry
 
-                self._secrets = Registry(self.registry_file).secrets()
+                registry = Registry(self.registry_file)
+                self._secrets = registry.secrets()
+                self._instructor_token = registry.meta().get("admin_token")
                 self._stamp = stamp
             return self._secrets
 

@@ -147,13 +147,51 @@ def matches(expected: str | None, provided: str) -> bool:
     return expected is not None and hmac.compare_digest(expected, provided)
 
 
+# AWS accepts a header-signed request within 15 minutes of its X-Amz-Date either way (AWS API
+# references, "Common Errors", RequestExpired: "more than 15 minutes after the date stamp on the
+# request ... or the date stamp on the request is more than 15 minutes in the future"); S3 allows
+# the same (MaxAllowedSkewMilliseconds 900000 in its RequestTimeTooSkewed answers).
+MAX_SKEW = datetime.timedelta(minutes=15)
+_STAMP = "%Y%m%dT%H%M%SZ"
+
+
+def skew(signed: Signed, now: datetime.datetime | None = None) -> str | None:
+    """For a header-signed request outside the window: "past" or "future"; else None. Presigned URLs
+    keep their own X-Amz-Expires window (presign_expired)."""
+    if signed.form != "header":
+        return None
+    issued = signed_time(signed)
+    now = now or datetime.datetime.now(datetime.UTC)
+    if issued is None or issued < now - MAX_SKEW:
+        return "past"
+    return "future" if issued > now + MAX_SKEW else None
+
+
+def skew_message(signed: Signed, now: datetime.datetime | None = None) -> str:
+    """AWS's text for a request outside the window, e.g. "Signature expired: 20200101T000000Z is now
+    earlier than 20261202T134500Z (20261202T140000Z - 15 min.)" (as STS, SNS and DynamoDB answer:
+    aws-cli #6676, aws-sdk-js #265 and #254)."""
+    now = (now or datetime.datetime.now(datetime.UTC)).replace(microsecond=0)
+    if skew(signed, now) == "future":
+        return (f"Signature not yet current: {signed.amz_date} is still later than "
+                f"{(now + MAX_SKEW).strftime(_STAMP)} ({now.strftime(_STAMP)} + 15 min.)")
+    return (f"Signature expired: {signed.amz_date} is now earlier than "
+            f"{(now - MAX_SKEW).strftime(_STAMP)} ({now.strftime(_STAMP)} - 15 min.)")
+
+
+def signed_time(signed: Signed) -> datetime.datetime | None:
+    try:
+        return datetime.datetime.strptime(signed.amz_date, _STAMP).replace(tzinfo=datetime.UTC)
+    except ValueError:
+        return None
+
+
 def presign_expired(signed: Signed, now: datetime.datetime | None = None) -> bool:
     """Whether a presigned URL's X-Amz-Date + X-Amz-Expires lies in the past."""
     if signed.form != "query" or signed.expires_s is None:
         return False
-    try:
-        issued = datetime.datetime.strptime(signed.amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.UTC)
-    except ValueError:
+    issued = signed_time(signed)
+    if issued is None:
         return True
     now = now or datetime.datetime.now(datetime.UTC)
     return now > issued + datetime.timedelta(seconds=signed.expires_s)
