@@ -156,6 +156,12 @@ def test_grade_submission_runs_scripts_in_fresh_accounts_and_survives_crashes_an
     crash = _submission(tmp_path, "crash", {"a_crash.py": "raise SystemExit(3)\n",
                                             "b_then.sh": "echo still ran\n"})
     empty = _submission(tmp_path, "empty", {"README.txt": "nothing to run"})
+    # Warm the emulator's services first (S3, SQS and the grader's first calls load them: up to 20 s
+    # on a cold, busy machine), so the 4 s limit below measures the scripts, not LocalStack's start.
+    warm = cli("grade-submission", str(good), "--scenario", SCENARIO, "--timeout", "120", "--out",
+               str(tmp_path / "warm-up"), "--endpoint", classroom.endpoint,
+               env={"AWSLAB_HOME": str(classroom.home)}, timeout=300)
+    assert warm.returncode == 0, warm.stdout + warm.stderr
     out_dir = tmp_path / "out"
     out = cli("grade-submission", str(good), str(hang), str(crash), str(empty), "--scenario", SCENARIO,
               "--timeout", "4", "--out", str(out_dir), "--endpoint", classroom.endpoint,
