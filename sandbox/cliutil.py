@@ -7,6 +7,11 @@ the same everywhere.
 
 from __future__ import annotations
 
+import errno
+import os
+import sys
+from pathlib import Path
+
 import click
 
 from . import accounts, i18n, runtime
@@ -80,9 +85,25 @@ def write_report(path: str, body: str, mode: int = 0o666) -> None:
 
 
 def write_file(path: str, data: str | bytes, mode: int = 0o666) -> None:
-    """Write a file whole (text or bytes) or fail with one line."""
+    """Write an output file (`-o` / `--output`) whole, or fail with one line.
+
+    As `curl -o` does: `-` is standard output; a symlink is followed and a special file (/dev/null,
+    a FIFO, a terminal) is opened and written, never replaced. Only a regular file (or a new one)
+    is written through a temporary file and a rename, so a reader never sees half a report."""
+    raw = data if isinstance(data, bytes) else data.encode("utf-8")
     try:
-        write_atomic(path, data, mode)
+        if path == "-":
+            sys.stdout.buffer.write(raw)
+            sys.stdout.buffer.flush()
+            return
+        target = Path(path)
+        if target.is_dir():
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
+        if target.is_symlink() or (target.exists() and not target.is_file()):
+            with open(target, "wb") as fh:
+                fh.write(raw)
+            return
+        write_atomic(target, raw, mode)
     except OSError as exc:
         raise AwslabError(t("err-cannot-write", path=path, problem=exc.strerror or exc)) from None
 
