@@ -140,7 +140,13 @@ def build_cli() -> click.Group:
     @cli.command(help=t("help-env"))
     @account_options
     def env(account, region, endpoint):
-        click.echo(accounts.resolve(account, region, endpoint).export_lines())
+        acct = accounts.resolve(account, region, endpoint)
+        variables = acct.env()
+        if endpoint or os.environ.get("AWSLAB_ENDPOINT"):
+            # An endpoint awslab would not find on its own (a classroom's, from the credentials
+            # sheet's line) must reach the learner's next `awslab start` / `grade` too.
+            variables["AWSLAB_ENDPOINT"] = acct.endpoint
+        click.echo(accounts.export_lines(variables))
 
     # ---- scenarios ----------------------------------------------------------------------------
 

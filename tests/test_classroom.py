@@ -200,3 +200,20 @@ def test_class_commands_without_a_class_say_so_in_one_line(cli, tmp_path):
     assert "no class in" in out.stderr and "awslab class create" in out.stderr
     both = cli("class", "create", "--learners", "3", "--roster", __file__, env={"AWSLAB_HOME": str(tmp_path)})
     assert both.returncode == 2 and "either --learners N or --roster FILE" in both.stderr
+
+
+def test_the_credentials_sheets_setup_line_works_in_a_second_shell(tmp_path, emulator, cli):
+    """The line printed on a learner's card, pasted into a fresh shell (no AWSLAB_HOME state, no
+    environment from the teacher), lets the learner's next `awslab grade` reach the class's emulator."""
+    teacher = tmp_path / "teacher"
+    made = cli("class", "create", "--learners", "1", "--endpoint", emulator.endpoint, "--format", "text",
+               "--sheet", str(tmp_path / "sheet.txt"), env={"AWSLAB_HOME": str(teacher)})
+    assert made.returncode == 0, made.stderr
+    line = next(x.strip() for x in (tmp_path / "sheet.txt").read_text().splitlines() if x.strip().startswith("eval "))
+    learner_env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": str(tmp_path),
+                   "AWSLAB_HOME": str(tmp_path / "learner"), "AWSLAB_LANG": "en"}
+    shell = subprocess.run(["bash", "-c", f'{line}\nawslab grade {SCENARIO} --format json'],
+                           capture_output=True, text=True, env=learner_env, timeout=180)
+    assert shell.returncode == 1, shell.stderr  # graded: a fresh account scores 0
+    result = json.loads(shell.stdout)
+    assert result["score"] == 0 and result["gradable"] and result["account"] != "000000000000"
