@@ -165,12 +165,22 @@ def test_other_name_costs_only_that_check(env):
 
 
 def test_filtered_notification_still_passes_the_flow(env):
+    # a filter that still admits the task's file (hane.jpg): the probe follows the filter
     url, arn = bucket_and_admitting_queue(env)
-    notify(env, arn, Filter={"Key": {"FilterRules": [{"Name": "prefix", "Value": "images/"},
+    notify(env, arn, Filter={"Key": {"FilterRules": [{"Name": "prefix", "Value": "ha"},
                                                       {"Name": "suffix", "Value": ".jpg"}]}})
     result, c = grade(env)
     assert c["upload-notifies-queue"].status == "pass", c["upload-notifies-queue"].message
     assert result.passed
+
+
+def test_a_filter_that_excludes_the_tasks_file_is_named(env):
+    url, arn = bucket_and_admitting_queue(env)
+    notify(env, arn, Filter={"Key": {"FilterRules": [{"Name": "prefix", "Value": "images/"}]}})
+    result, c = grade(env)
+    assert c["notification-targets-queue"].status == "fail"
+    assert "the filter prefix 'images/'" in c["notification-targets-queue"].message
+    assert "hane.jpg" in c["notification-targets-queue"].message
 
 
 def test_flow_leaves_the_learners_messages_and_objects_alone(env):

@@ -1,0 +1,30 @@
+"""Shared by this scenario's variants (the leading _ keeps it out of the variant list)."""
+
+import json
+
+DETAIL_HANDLER = '''import os
+import boto3
+
+def lambda_handler(event, context):
+    if event["detail"]["state"] == "stopped":
+        boto3.client("ec2").start_instances(InstanceIds=[os.environ["INSTANCE_ID"]])
+'''
+
+
+def instance(learner) -> tuple[str, str]:
+    found = learner.client("ec2").describe_instances(
+        Filters=[{"Name": "tag:Name", "Values": [learner.names["instance"]]}])["Reservations"][0]["Instances"][0]
+    iid = found["InstanceId"]
+    return iid, f"arn:aws:ec2:{learner.region}:{learner.account_id}:instance/{iid}"
+
+
+def start_policy(instance_arn: str) -> list[dict]:
+    return [{"Effect": "Allow", "Action": "ec2:StartInstances", "Resource": instance_arn},
+            {"Effect": "Allow", "Action": "ec2:DescribeInstances", "Resource": "*"}]
+
+
+def rule(learner, name: str, pattern: dict, target: dict) -> str:
+    events = learner.client("events")
+    arn = events.put_rule(Name=name, EventPattern=json.dumps(pattern), State="ENABLED")["RuleArn"]
+    events.put_targets(Rule=name, Targets=[target])
+    return arn

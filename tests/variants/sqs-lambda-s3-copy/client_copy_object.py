@@ -1,0 +1,37 @@
+"""Correct, unlike the reference: the handler copies with the S3 client's CopyObject (no /tmp),
+tells the test message apart by its missing Records, the role's SQS and S3 permissions are one
+inline policy (s3:GetObject/PutObject on bucket/*) instead of the managed SQS policy, batch size 1."""
+
+from _common import queue, sqs_statement
+
+EXPECT = "full"
+
+HANDLER = '''import json
+import os
+import urllib.parse
+
+import boto3
+
+s3 = boto3.client("s3")
+
+
+def lambda_handler(event, context):
+    for message in event["Records"]:
+        for record in json.loads(message["body"]).get("Records", []):
+            bucket = record["s3"]["bucket"]["name"]
+            key = urllib.parse.unquote_plus(record["s3"]["object"]["key"])
+            if key == os.environ["SOURCE_KEY"]:
+                s3.copy_object(Bucket=bucket, Key=os.environ["COPY_KEY"], CopySource={"Bucket": bucket, "Key": key})
+'''
+
+
+def build(learner):
+    _, queue_arn = queue(learner)
+    bucket = learner.names["bucket"]
+    role = learner.role(learner.names["role"], [
+        sqs_statement(queue_arn),
+        {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": f"arn:aws:s3:::{bucket}/*"}])
+    learner.function(learner.names["function"], role, HANDLER,
+                     {"SOURCE_KEY": learner.names["source_key"], "COPY_KEY": learner.names["copy_key"]})
+    learner.client("lambda").create_event_source_mapping(
+        EventSourceArn=queue_arn, FunctionName=learner.names["function"], BatchSize=1)
