@@ -28,3 +28,15 @@ def rule(learner, name: str, pattern: dict, target: dict) -> str:
     arn = events.put_rule(Name=name, EventPattern=json.dumps(pattern), State="ENABLED")["RuleArn"]
     events.put_targets(Rule=name, Targets=[target])
     return arn
+
+
+def stop_pattern(iid: str) -> dict:
+    return {"source": ["aws.ec2"], "detail-type": ["EC2 Instance State-change Notification"],
+            "detail": {"state": ["stopped"], "instance-id": [iid]}}
+
+
+def permit(learner, rule_arn: str, **qualifier) -> None:
+    """EventBridge may invoke the function (or, with Qualifier=..., that alias or version) for the rule."""
+    learner.client("lambda").add_permission(
+        FunctionName=learner.names["function"], StatementId="events", Action="lambda:InvokeFunction",
+        Principal="events.amazonaws.com", SourceArn=rule_arn, **qualifier)

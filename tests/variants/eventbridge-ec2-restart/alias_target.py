@@ -3,7 +3,7 @@ alias "live"), the invoke permission is granted on the alias (AddPermission with
 pattern names the instance by `resources` instead of detail.instance-id, and the role has only
 ec2:StartInstances on this instance (plus DescribeInstances)."""
 
-from _common import DETAIL_HANDLER, instance, rule, start_policy
+from _common import DETAIL_HANDLER, instance, permit, rule, start_policy
 
 EXPECT = "full"
 
@@ -16,6 +16,4 @@ def build(learner):
     pattern = {"source": ["aws.ec2"], "detail-type": ["EC2 Instance State-change Notification"],
                "resources": [instance_arn], "detail": {"state": ["stopped"]}}
     rule_arn = rule(learner, "restart-on-stop", pattern, {"Id": "live", "Arn": alias})
-    learner.client("lambda").add_permission(
-        FunctionName=learner.names["function"], Qualifier="live", StatementId="events",
-        Action="lambda:InvokeFunction", Principal="events.amazonaws.com", SourceArn=rule_arn)
+    permit(learner, rule_arn, Qualifier="live")

@@ -4,7 +4,7 @@ instance id, and the handler starts whatever instance the event names."""
 
 import json
 
-from _common import instance, rule, start_policy
+from _common import instance, permit, rule, start_policy
 
 EXPECT = "full"
 
@@ -30,6 +30,4 @@ def build(learner):
         "InputPathsMap": {"state": "$.detail.state", "instance": "$.detail.instance-id"},
         "InputTemplate": json.dumps({"state": "<state>", "instance": "<instance>"})}}
     rule_arn = rule(learner, "stopped-instance", pattern, target)
-    lam.add_permission(FunctionName=learner.names["function"], Qualifier=version["Version"], StatementId="eb",
-                       Action="lambda:InvokeFunction", Principal="events.amazonaws.com", SourceArn=rule_arn,
-                       SourceAccount=learner.account_id)
+    permit(learner, rule_arn, Qualifier=version["Version"], SourceAccount=learner.account_id)

@@ -2,7 +2,7 @@
 tells the test message apart by its missing Records, the role's SQS and S3 permissions are one
 inline policy (s3:GetObject/PutObject on bucket/*) instead of the managed SQS policy, batch size 1."""
 
-from _common import queue, sqs_statement
+from _common import build_with
 
 EXPECT = "full"
 
@@ -26,12 +26,4 @@ def lambda_handler(event, context):
 
 
 def build(learner):
-    _, queue_arn = queue(learner)
-    bucket = learner.names["bucket"]
-    role = learner.role(learner.names["role"], [
-        sqs_statement(queue_arn),
-        {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": f"arn:aws:s3:::{bucket}/*"}])
-    learner.function(learner.names["function"], role, HANDLER,
-                     {"SOURCE_KEY": learner.names["source_key"], "COPY_KEY": learner.names["copy_key"]})
-    learner.client("lambda").create_event_source_mapping(
-        EventSourceArn=queue_arn, FunctionName=learner.names["function"], BatchSize=1)
+    build_with(learner, ["s3:GetObject", "s3:PutObject"], HANDLER, BatchSize=1)
