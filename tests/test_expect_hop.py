@@ -97,3 +97,44 @@ def test_author_names():
     assert author({"caller": f"arn:aws:iam::{ACCOUNT}:user/athena-learner"}) == "user/athena-learner"
     assert author({"caller": SESSION}) == "assumed-role/lambda-role/MyFunctionEC2"
     assert author({"access_key": "AKIAUNKNOWN"}) == "AKIAUNKNOWN"
+
+
+# ---- on the real emulator: the journal holds the facts expect_hop relies on ---------------------
+
+FN_WRITES = """
+import boto3
+
+def lambda_handler(event, context):
+    boto3.client("s3").put_object(Bucket=event["bucket"], Key="by-function.txt", Body=b"x")
+"""
+
+
+def test_the_journal_links_a_functions_write_to_its_run_and_not_the_learners(account):
+    import json
+
+    from sandbox.emulator import EmulatorClient
+
+    from .lambda_functions import create_function, lambda_results
+
+    bucket = f"expect-hop-{account.account_id}"
+    s3, lam, sqs = account.client("s3"), account.client("lambda"), account.client("sqs")
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": account.region})
+    role = account.client("iam").create_role(RoleName="writer", AssumeRolePolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                                                 "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+    account.client("iam").put_role_policy(RoleName="writer", PolicyName="s3", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"}]}))
+    create_function(account, "writer-fn", FN_WRITES, role=role, timeout=10)
+    lam.invoke(FunctionName="writer-fn", Payload=json.dumps({"bucket": bucket}))
+    s3.put_object(Bucket=bucket, Key="by-function.txt", Body=b"forged")  # the learner, afterwards
+    url = sqs.create_queue(QueueName="expect-hop")["QueueUrl"]
+    sent = sqs.send_message(QueueUrl=url, MessageBody="hello")["MessageId"]
+
+    runs = lambda_results(account, "writer-fn")
+    journal = EmulatorClient.for_account(account).journal(account.account_id)
+    assert runs and runs[0]["status"] == "ok" and runs[0]["access_key"], runs
+    written = expect_hop(journal, "s3-delivery", via=runs, bucket=bucket, key="by-function.txt")
+    assert len(written.entries) == 1 and written.entries[0]["caller"].endswith(":assumed-role/writer/writer-fn")
+    assert written.by == "root"
+    message = expect_hop(journal, "api-call", service="sqs", message_ids=lambda ids: sent in (ids or []))
+    assert len(message.entries) == 1 and author(message.entries[0]) == "root"

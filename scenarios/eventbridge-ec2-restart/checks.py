@@ -119,8 +119,9 @@ def rule_matches_stop(ctx: CheckContext):
         return failed("no-rule", found=", ".join(r["Name"] for r in aws.bus_rules(ctx)) or "-")
     stopping = [r for r in rules if r["matches_stop"]]
     if not stopping:
+        # name each rule's pattern: the learner sees which filter leaves the stop event out
         return failed("no-match", rules=", ".join(r["Name"] for r in rules),
-                      debug="\n".join(f"{r['Name']}: {r['EventPattern']}" for r in rules))
+                      patterns="; ".join(f"{r['Name']}: {r['EventPattern']}" for r in rules)[:600])
     enabled = [r for r in stopping if r.get("State") == "ENABLED"]
     if not enabled:
         return failed("disabled", rule=stopping[0]["Name"])

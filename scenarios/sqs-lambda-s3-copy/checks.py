@@ -11,6 +11,7 @@ SQS", example SQS event; Amazon S3 User Guide, "Event message structure").
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import time
 
@@ -197,6 +198,10 @@ def _broken_hop(ctx: CheckContext, journal: Journal, seconds: str):
         return failed("notification-refused", error=message.get("error_code") or message.get("status"), debug=debug)
     invoked = _trigger_of(journal, message, "trigger-invoked")
     if invoked is None:
+        filters = [json.dumps(m["FilterCriteria"]) for m in _mappings(ctx)
+                   if m.get("EventSourceArn") == _queue_arn(ctx) and (m.get("FilterCriteria") or {}).get("Filters")]
+        if filters:  # the trigger's own filter left the notification out: name it
+            return failed("filtered", filter="; ".join(filters)[:600], seconds=seconds, debug=debug)
         return failed("not-triggered", seconds=seconds, debug=debug)
     if not (invoked.get("function_arn") or "").endswith(f":function:{function}"):
         return failed("other-function", other=(invoked.get("function_arn") or "-").rsplit(":", 1)[-1], debug=debug)

@@ -11,10 +11,8 @@ from botocore.exceptions import ClientError
 
 from grader.check import Env
 
-from ..lambda_functions import zip_source
+from ..lambda_functions import LAMBDA_TRUST, zip_source
 
-LAMBDA_TRUST = {"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
 LOGS = {"Effect": "Allow", "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
         "Resource": "*"}
 
