@@ -197,11 +197,13 @@ def _broken_hop(ctx: CheckContext, journal: Journal, seconds: str):
     if message.get("status") in ("denied", "error"):
         return failed("notification-refused", error=message.get("error_code") or message.get("status"), debug=debug)
     invoked = _trigger_of(journal, message, "trigger-invoked")
+    # The poller applies the trigger's FilterCriteria after taking the batch (and deletes what the
+    # filter leaves out, as AWS does): no function run at all then means the filter said no.
+    filters = [json.dumps(m["FilterCriteria"]) for m in _mappings(ctx)
+               if m.get("EventSourceArn") == _queue_arn(ctx) and (m.get("FilterCriteria") or {}).get("Filters")]
+    if filters and not (invoked and journal.lambda_results(function, after=invoked)):
+        return failed("filtered", filter="; ".join(filters)[:600], seconds=seconds, debug=debug)
     if invoked is None:
-        filters = [json.dumps(m["FilterCriteria"]) for m in _mappings(ctx)
-                   if m.get("EventSourceArn") == _queue_arn(ctx) and (m.get("FilterCriteria") or {}).get("Filters")]
-        if filters:  # the trigger's own filter left the notification out: name it
-            return failed("filtered", filter="; ".join(filters)[:600], seconds=seconds, debug=debug)
         return failed("not-triggered", seconds=seconds, debug=debug)
     if not (invoked.get("function_arn") or "").endswith(f":function:{function}"):
         return failed("other-function", other=(invoked.get("function_arn") or "-").rsplit(":", 1)[-1], debug=debug)

@@ -2,7 +2,7 @@
 
 from _common import bucket_policy, objects
 
-EXPECT = {"bucket-policy-grants-oai": ""}
+EXPECT = {"bucket-policy-grants-oai": "does not let any origin access identity"}
 
 
 def build(learner):

@@ -1,8 +1,9 @@
-"""Wrong: the bucket policy lets anyone read the objects, so the signed URLs protect nothing."""
+"""Wrong: the bucket policy lets anyone read the objects, not only the OAI. (Block Public Access,
+left on as S3 sets it, keeps the object itself from being public, so s3-not-public still passes.)"""
 
 from _common import bucket_policy, objects
 
-EXPECT = {"bucket-policy-only-oai": "", "s3-not-public": ""}
+EXPECT = {"bucket-policy-only-oai": "grant only your OAI"}
 
 
 def build(learner):

@@ -1,7 +1,7 @@
 """Wrong: the distribution's default behaviour no longer requires signed URLs (no trusted key
 group), so anyone with the URL gets the object."""
 
-EXPECT = {"viewer-access-restricted": ""}
+EXPECT = {"viewer-access-restricted": "viewer access is not restricted"}
 
 
 def build(learner):

@@ -3,7 +3,7 @@ condition), including assertions the IdP made for another service provider."""
 
 from _common import allow, provider_arn, trust
 
-EXPECT = {"trust-checks-audience": ""}
+EXPECT = {"trust-checks-audience": "add the SAML:aud condition"}
 
 
 def build(learner):

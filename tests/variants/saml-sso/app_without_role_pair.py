@@ -4,7 +4,7 @@ the scenario's role."""
 import subprocess
 import sys
 
-EXPECT = {"app-sends-role-pair": ""}
+EXPECT = {"app-sends-role-pair": "role/someone-else"}
 
 
 def build(learner):

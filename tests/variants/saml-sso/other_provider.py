@@ -2,7 +2,7 @@
 
 from _common import SIGNIN, allow, trust
 
-EXPECT = {"role-trusts-provider": ""}
+EXPECT = {"role-trusts-provider": "does not allow Federated"}
 
 
 def build(learner):

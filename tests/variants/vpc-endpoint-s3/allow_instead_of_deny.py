@@ -3,7 +3,7 @@ own S3 permission still lets the public instance and the host list the bucket.""
 
 from _common import arns, bucket_policy, endpoint_and_vpc
 
-EXPECT = {"bucket-policy-requires-endpoint": ""}
+EXPECT = {"bucket-policy-requires-endpoint": "could still list"}
 
 
 def build(learner):

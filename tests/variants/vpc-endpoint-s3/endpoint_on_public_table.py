@@ -2,7 +2,7 @@
 
 from _common import endpoint_and_vpc, route_table
 
-EXPECT = {"endpoint-on-private-route-table": ""}
+EXPECT = {"endpoint-on-private-route-table": "not to"}
 
 
 def build(learner):

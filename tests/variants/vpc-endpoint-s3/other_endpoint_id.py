@@ -3,7 +3,7 @@ instance is denied too."""
 
 from _common import arns, bucket_policy
 
-EXPECT = {"bucket-policy-requires-endpoint": ""}
+EXPECT = {"bucket-policy-requires-endpoint": "could not list"}
 
 
 def build(learner):
