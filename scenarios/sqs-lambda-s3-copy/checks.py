@@ -55,8 +55,19 @@ def function_exists(ctx: CheckContext):
     return common_checks.python_function(ctx, ctx.names["function"], ctx.names["role"])
 
 
+def _function_arn(ctx: CheckContext) -> str:
+    return (aws.function(ctx, ctx.names["function"]) or {}).get("FunctionArn", "-")
+
+
 def _mappings(ctx: CheckContext) -> list[dict]:
-    return ctx.client("lambda").list_event_source_mappings(FunctionName=ctx.names["function"])["EventSourceMappings"]
+    """The function's event source mappings, also those of its aliases and versions (listed by
+    the queue: a mapping on an alias is not listed under the function's own name)."""
+    lam = ctx.client("lambda")
+    found = {m["UUID"]: m for m in lam.list_event_source_mappings(FunctionName=ctx.names["function"])["EventSourceMappings"]}
+    for m in lam.list_event_source_mappings(EventSourceArn=_queue_arn(ctx))["EventSourceMappings"]:
+        if aws.targets_function(m.get("FunctionArn") or "", _function_arn(ctx)):
+            found.setdefault(m["UUID"], m)
+    return list(found.values())
 
 
 def trigger_configured(ctx: CheckContext):
@@ -205,7 +216,7 @@ def _broken_hop(ctx: CheckContext, journal: Journal, seconds: str):
         return failed("filtered", filter="; ".join(filters)[:600], seconds=seconds, debug=debug)
     if invoked is None:
         return failed("not-triggered", seconds=seconds, debug=debug)
-    if not (invoked.get("function_arn") or "").endswith(f":function:{function}"):
+    if not aws.targets_function(invoked.get("function_arn") or "", _function_arn(ctx)):
         return failed("other-function", other=(invoked.get("function_arn") or "-").rsplit(":", 1)[-1], debug=debug)
     results = journal.lambda_results(function, after=invoked)
     done = _trigger_of(journal, message, "trigger-done")
