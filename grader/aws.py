@@ -270,15 +270,21 @@ def function_names(env: Env) -> list[str]:
     return [f["FunctionName"] for page in pages for f in page["Functions"]]
 
 
-def function_policy(env: Env, name: str) -> dict | None:
-    """The function's resource-based policy (AddPermission statements), or None."""
+def function_policy(env: Env, name: str, qualifier: str | None = None) -> dict | None:
+    """The resource-based policy (AddPermission statements) of the function, or of one of its
+    aliases or versions (each qualifier has its own policy on AWS), or None."""
     try:
-        raw = env.client("lambda").get_policy(FunctionName=name)["Policy"]
+        raw = env.client("lambda").get_policy(FunctionName=name, **({"Qualifier": qualifier} if qualifier else {}))["Policy"]
     except ClientError as exc:
         if error_code(exc) == "ResourceNotFoundException":
             return None
         raise
     return json.loads(raw)
+
+
+def function_qualifier(target_arn: str, function_arn: str) -> str | None:
+    """The alias or version a target ARN names (None for the function itself)."""
+    return target_arn[len(function_arn) + 1:] or None if target_arn.startswith(function_arn + ":") else None
 
 
 def targets_function(target_arn: str, function_arn: str) -> bool:

@@ -165,12 +165,22 @@ def test_other_name_costs_only_that_check(env):
 
 
 def test_filtered_notification_still_passes_the_flow(env):
+    # a filter that still admits the task's file (hane.jpg): the probe follows the filter
     url, arn = bucket_and_admitting_queue(env)
-    notify(env, arn, Filter={"Key": {"FilterRules": [{"Name": "prefix", "Value": "images/"},
+    notify(env, arn, Filter={"Key": {"FilterRules": [{"Name": "prefix", "Value": "ha"},
                                                       {"Name": "suffix", "Value": ".jpg"}]}})
     result, c = grade(env)
     assert c["upload-notifies-queue"].status == "pass", c["upload-notifies-queue"].message
     assert result.passed
+
+
+def test_a_filter_that_excludes_the_tasks_file_is_named(env):
+    url, arn = bucket_and_admitting_queue(env)
+    notify(env, arn, Filter={"Key": {"FilterRules": [{"Name": "prefix", "Value": "images/"}]}})
+    result, c = grade(env)
+    assert c["notification-targets-queue"].status == "fail"
+    assert "the filter prefix 'images/'" in c["notification-targets-queue"].message
+    assert "hane.jpg" in c["notification-targets-queue"].message
 
 
 def test_flow_leaves_the_learners_messages_and_objects_alone(env):
@@ -238,3 +248,23 @@ def _bodies(env, url):
     messages = EmulatorClient(env.account.endpoint).peek_messages(
         env.account.account_id, "ap-northeast-1", env.names["queue"])
     return sorted(m["Body"] for m in messages)
+
+
+def test_a_test_event_older_than_the_journal_is_asked_for_again(env, monkeypatch):
+    # The journal keeps the newest 5000 hops per account: when S3's delivery of the learner's
+    # s3:TestEvent is no longer among them, the grader has S3 send a new one and watches it.
+    from sandbox.emulator import EmulatorClient
+
+    out = _solve(env)
+    assert out.returncode == 0, out.stderr
+    url = env.sqs.get_queue_url(QueueName=env.names["queue"])["QueueUrl"]
+    CheckContext.wait_for(lambda: "s3:TestEvent" in "".join(_bodies(env, url)), timeout=10)
+    before = _bodies(env, url)
+    forgotten = EmulatorClient.for_account(env.account).journal_position(env.account.account_id)
+    journal = EmulatorClient.journal
+    monkeypatch.setattr(EmulatorClient, "journal", lambda self, account, since=0, **kw: [
+        e for e in journal(self, account, since, **kw) if e["seq"] > forgotten])
+    result, c = grade(env)
+    assert c["test-event-delivered"].status == "pass", c["test-event-delivered"].message
+    assert result.passed
+    assert _bodies(env, url) == before  # the new test message was removed again

@@ -12,6 +12,8 @@ import gzip
 import json
 import uuid
 
+import sqlglot
+from sqlglot import exp
 
 from grader import aws
 from grader.check import CheckContext, failed, passed
@@ -132,6 +134,9 @@ def log_files_delivered(ctx: CheckContext):
     return passed(count=len(files), newest=newest["Key"].rsplit("/", 1)[-1])
 
 
+TASK_FILE = "hane.jpg"
+
+
 def hane_uploaded(ctx: CheckContext):
     bucket = ctx.names["bucket"]
     if bucket not in aws.bucket_names(ctx):
@@ -198,7 +203,56 @@ def named_query_finds_upload(ctx: CheckContext):
     if not any(ctx.names["user"] in row and "PutObject" in row for row in rows):
         shown = "; ".join(", ".join(v or "" for v in row) for row in rows[:3]) or "-"
         return failed("no-row", count=len(rows), found=shown)
-    return passed(count=len(rows))
+    return _query_finds_probe(ctx, query) or passed(count=len(rows))
+
+
+PROBE_ROWS = "awslab_probe_rows"
+
+
+def _on_files(sql: str, table: str, files: list[str]) -> str:
+    """The learner's query, reading of `table` only the rows of these log files: the table is
+    swapped for a WITH view of it restricted by Athena's "$path" (the query itself is unchanged)."""
+    stmt = sqlglot.parse_one(sql, read="athena")
+    for ref in list(stmt.find_all(exp.Table)):
+        if ref.name.lower() == table.lower() and (ref.db or "default").lower() == "default":
+            ref.replace(exp.to_table(PROBE_ROWS).as_(ref.alias) if ref.alias else exp.to_table(PROBE_ROWS))
+    paths = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+    rows = sqlglot.parse_one(f'select * from "default"."{table}" where "$path" in ({paths})', read="athena")
+    return stmt.with_(PROBE_ROWS, as_=rows).sql(dialect="athena")
+
+
+def _upload_and_deliver(ctx: CheckContext, key: str, body: bytes) -> list[str]:
+    """Upload as the learner's tools do, deliver the trail at once: the new log files' S3 URIs."""
+    ctx.probe_client("s3").put_object(Bucket=ctx.names["bucket"], Key=key, Body=body)
+    delivered = ctx.emulator.flush_trails(ctx.account_id)
+    return [f"s3://{e['bucket']}/{e['key']}" for e in delivered
+            if e.get("bucket") == ctx.names["log_bucket"] and e.get("key")]
+
+
+def _query_finds_probe(ctx: CheckContext, query: dict):
+    """Judge the named query by what it returns, not by its text: the grader uploads hane.jpg again
+    (same bytes) and a decoy object; run on the new log files only, the query must return the
+    PutObject of hane.jpg and nothing for the decoy. None when it does."""
+    bucket, table = ctx.names["bucket"], ctx.names["table"]
+    database = query.get("Database") or "default"
+    s3 = ctx.client("s3")
+    original = s3.get_object(Bucket=bucket, Key=TASK_FILE)["Body"].read()
+    hane_files = _upload_and_deliver(ctx, TASK_FILE, original)
+    decoy = f"awslab-probe-{uuid.uuid4().hex[:12]}.jpg"
+    ctx.on_cleanup(lambda: s3.delete_object(Bucket=bucket, Key=decoy))
+    decoy_files = _upload_and_deliver(ctx, decoy, b"awslab decoy")
+    if not hane_files or not decoy_files:
+        return failed("probe-not-delivered", debug=f"{hane_files} {decoy_files}")
+    found = _query(ctx, _on_files(query["QueryString"], table, hane_files), database)
+    if found["state"] != "SUCCEEDED":
+        return failed("failed", reason=found["reason"] or found["state"])
+    if not any("PutObject" in row for row in found["rows"]):
+        return failed("misses-probe", file=hane_files[0].rsplit("/", 1)[-1])
+    other = _query(ctx, _on_files(query["QueryString"], table, decoy_files), database)
+    if other["state"] == "SUCCEEDED" and other["rows"]:
+        shown = ", ".join(v or "" for v in other["rows"][0])
+        return failed("no-filter", decoy=decoy, found=shown)
+    return None
 
 
 def new_call_found_by_table(ctx: CheckContext):

@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 
 from grader import aws, common_checks
 from grader.check import CheckContext, failed, passed
-from grader.flows import Journal, error_text, log_excerpt
+from grader.flows import Journal, caused_by, error_text, expect_hop, log_excerpt
 from sandbox import iam_policy
 
 FLOW_WAIT_S = 15.0  # how long the instance may take to run again
@@ -119,8 +119,9 @@ def rule_matches_stop(ctx: CheckContext):
         return failed("no-rule", found=", ".join(r["Name"] for r in aws.bus_rules(ctx)) or "-")
     stopping = [r for r in rules if r["matches_stop"]]
     if not stopping:
+        # name each rule's pattern: the learner sees which filter leaves the stop event out
         return failed("no-match", rules=", ".join(r["Name"] for r in rules),
-                      debug="\n".join(f"{r['Name']}: {r['EventPattern']}" for r in rules))
+                      patterns="; ".join(f"{r['Name']}: {r['EventPattern']}" for r in rules)[:600])
     enabled = [r for r in stopping if r.get("State") == "ENABLED"]
     if not enabled:
         return failed("disabled", rule=stopping[0]["Name"])
@@ -151,17 +152,21 @@ def rule_targets_function(ctx: CheckContext):
 
 
 def invoke_permission(ctx: CheckContext):
-    rule, _ = _rule_targeting_function(ctx)
-    policy = aws.function_policy(ctx, ctx.names["function"])
+    # EventBridge invokes the ARN the target names; an alias or version is judged by its own
+    # resource policy, as Lambda does (AddPermission with Qualifier).
+    rule, target = _rule_targeting_function(ctx)
+    qualifier = aws.function_qualifier(target["Arn"], _function_arn(ctx))
+    policy = aws.function_policy(ctx, ctx.names["function"], qualifier)
+    shown = f"{ctx.names['function']}:{qualifier}" if qualifier else ctx.names["function"]
     if policy is None:
-        return failed("no-policy")
+        return failed("no-policy", target=shown)
     request = iam_policy.Request(
-        action="lambda:InvokeFunction", resource=_function_arn(ctx),
+        action="lambda:InvokeFunction", resource=target["Arn"],
         principal={"Service": "events.amazonaws.com"},
         context={"aws:SourceArn": rule["Arn"], "aws:SourceAccount": ctx.account_id})
     if not iam_policy.evaluate(policy, request).allowed:
-        return failed("not-allowed", rule=rule["Name"], rule_arn=rule["Arn"], debug=json.dumps(policy))
-    return passed(rule=rule["Name"])
+        return failed("not-allowed", rule=rule["Name"], rule_arn=rule["Arn"], target=shown, debug=json.dumps(policy))
+    return passed(rule=rule["Name"], target=shown)
 
 
 # ---- the flow: stop the instance, wait until it runs again -------------------------------------
@@ -190,9 +195,9 @@ def stop_restarts_instance(ctx: CheckContext):
     first_result: list[float] = []  # when the function first returned normally
 
     def settled():
-        if aws.instance_state(ctx, iid) == "running":
-            return "running"
         journal.refresh()
+        if _start_by_function(journal, function, iid) and aws.instance_state(ctx, iid) == "running":
+            return "running"
         results = journal.lambda_results(function)
         if any(r["status"] != "ok" for r in results):
             return "failed"  # no need to wait any longer: the journal says what broke
@@ -205,17 +210,30 @@ def stop_restarts_instance(ctx: CheckContext):
     outcome = ctx.wait_for(settled, timeout=FLOW_WAIT_S)
     seconds = f"{time.monotonic() - started:.1f}"
     if outcome == "running":
-        rule = (_rule_targeting_function(ctx) or ({"Name": "-"},))[0]["Name"]
+        rule_arn = next((r.get("source_arn") for r in journal.lambda_results(function)
+                         if r.get("invoked_by") == "events"), None) or "-"
+        rule = rule_arn.rsplit("/", 1)[-1]
         return passed(instance_id=iid, seconds=seconds, rule=rule)
     time.sleep(0.3)  # let the last hops of a slow run land before reading them
     journal.refresh()
     return _broken_hop(ctx, journal, iid, seconds)
 
 
+def _start_by_function(journal: Journal, function: str, iid: str):
+    """The StartInstances of this instance that a run of the function invoked by an EventBridge
+    rule made (with its role session); anyone else's start (the learner's own loop) is in `others`."""
+    runs = [r for r in journal.lambda_results(function) if r.get("invoked_by") == "events"]
+    return expect_hop(journal, "api-call", via=runs, service="ec2", operation="StartInstances",
+                      instance_ids=lambda ids: iid in (ids or []))
+
+
 def _broken_hop(ctx: CheckContext, journal: Journal, iid: str, seconds: str):
     """Name the first hop of EC2 -> EventBridge -> Lambda -> EC2 that did not happen."""
     function, fn_arn = ctx.names["function"], _function_arn(ctx) or "-"
     debug = journal.timeline()
+    start = _start_by_function(journal, function, iid)
+    if not start and start.others:
+        return failed("started-by-other", instance_id=iid, by=start.by, debug=debug)
     stopped = [e for e in journal.find("event-put", source="aws.ec2")
                if (e.get("detail") or {}).get("instance-id") == iid and e["detail"].get("state") == "stopped"]
     if not stopped:
@@ -246,7 +264,7 @@ def _broken_hop(ctx: CheckContext, journal: Journal, iid: str, seconds: str):
         key = "function-failed-action" if _reads_missing_action(result) else "function-failed"
         return failed(key, rule=rule, error=error_text(result), log=log_excerpt(result), debug=debug)
     starts = [e for e in journal.find("api-call", after=invoked[0], service="ec2", operation="StartInstances")
-              if iid in (e.get("instance_ids") or [])]
+              if iid in (e.get("instance_ids") or []) and caused_by(e, results)]
     if not starts:
         calls = [f"{e['service']}:{e['operation']}" for e in journal.find("api-call", after=invoked[0])]
         return failed("not-started", instance_id=iid, calls=", ".join(calls) or "-",

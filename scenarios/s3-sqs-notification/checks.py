@@ -16,6 +16,7 @@ import uuid
 
 from grader import aws
 from grader.check import CheckContext, failed, passed
+from grader.flows import Journal, expect_hop
 from sandbox import iam_policy
 
 FLOW_WAIT_S = 10.0
@@ -39,7 +40,22 @@ def queue_exists(ctx: CheckContext):
         return failed("missing", found=", ".join(aws.queue_names(ctx)) or "-")
     if found["attributes"].get("FifoQueue") == "true":
         return failed("fifo")
+    key = found["attributes"].get("KmsMasterKeyId")
+    if key and _aws_managed_key(ctx, key):
+        return failed("managed-key", key=key)
     return passed(arn=found["arn"])
+
+
+def _aws_managed_key(ctx: CheckContext, key: str) -> bool:
+    """S3 cannot deliver to a queue encrypted with the AWS managed key aws/sqs: its key policy
+    cannot be changed to let s3.amazonaws.com use it (S3 User Guide, "Walkthrough: Configuring a
+    bucket for notifications (SNS topic or SQS queue)"; SQS Developer Guide, "Key management")."""
+    if key.endswith("alias/aws/sqs"):
+        return True
+    try:
+        return ctx.client("kms").describe_key(KeyId=key)["KeyMetadata"].get("KeyManager") == "AWS"
+    except ctx.client("kms").exceptions.NotFoundException:
+        return False
 
 
 def _s3_delivery(ctx: CheckContext, bucket: str, account: str) -> iam_policy.Request:
@@ -109,7 +125,24 @@ def notification_targets_queue(ctx: CheckContext):
     events = ours.get("Events", [])
     if not _covers_put(events):
         return failed("wrong-events", events=events)
+    rules = _filter_rules(ours)
+    if not _filter_admits(rules, TASK_FILE):
+        return failed("filter-excludes", id=ours.get("Id", "-"), file=TASK_FILE,
+                      filter=", ".join(f"{name} {value!r}" for name, value in rules.items()))
     return passed(id=ours.get("Id", "-"), events=events)
+
+
+TASK_FILE = "hane.jpg"  # the task's example upload: "every new object" includes it
+
+
+def _filter_rules(configuration: dict) -> dict[str, str]:
+    rules = configuration.get("Filter", {}).get("Key", {}).get("FilterRules", [])
+    return {r["Name"].lower(): r["Value"] for r in rules}
+
+
+def _filter_admits(rules: dict[str, str], key: str) -> bool:
+    """S3 sends for a key only when it starts with the prefix and ends with the suffix."""
+    return key.startswith(rules.get("prefix", "")) and key.endswith(rules.get("suffix", ""))
 
 
 def notification_named(ctx: CheckContext):
@@ -121,8 +154,7 @@ def notification_named(ctx: CheckContext):
 
 def _probe_key(configuration: dict) -> str:
     """A key that passes the notification's prefix/suffix filter, so any correct filter works."""
-    rules = configuration.get("Filter", {}).get("Key", {}).get("FilterRules", [])
-    values = {r["Name"].lower(): r["Value"] for r in rules}
+    values = _filter_rules(configuration)
     return f"{values.get('prefix', '')}awslab-probe-{uuid.uuid4().hex[:12]}{values.get('suffix', '')}"
 
 
@@ -158,6 +190,7 @@ def upload_notifies_queue(ctx: CheckContext):
             remove_probe_messages()
 
     cleanup.__name__ = f"remove probe {key}"
+    journal = Journal(ctx)
     started = time.monotonic()
     s3.put_object(Bucket=bucket, Key=key, Body=b"awslab probe object\n", ContentType="text/plain")
     ctx.on_cleanup(cleanup)
@@ -165,6 +198,11 @@ def upload_notifies_queue(ctx: CheckContext):
     seconds = f"{time.monotonic() - started:.1f}"
     if not messages:
         return failed("no-message", key=key, seconds=f"{FLOW_WAIT_S:g}")
+    journal.refresh()
+    sent = _sent_by_s3(ctx, journal, [m["MessageId"] for m in messages])
+    messages = [m for m in messages if any(m["MessageId"] in e["message_ids"] for e in sent.entries)]
+    if not messages:
+        return failed("not-from-s3", key=key, by=sent.by, debug=journal.timeline())
     for m in messages:
         body = m["ParsedBody"] if isinstance(m["ParsedBody"], dict) else {}
         for record in body.get("Records") or []:
@@ -177,11 +215,52 @@ def upload_notifies_queue(ctx: CheckContext):
     return failed("wrong-record", key=key, body=messages[0].get("Body", "")[:200])
 
 
+def _sent_by_s3(ctx: CheckContext, journal: Journal, message_ids: list[str]):
+    """The journal's sends of these messages: S3's deliveries for the bucket, and in `others`
+    whoever else sent them (the learner's own SendMessage of a look-alike body)."""
+    sent = expect_hop(journal, ("sqs-delivery", "api-call"), principal="s3.amazonaws.com",
+                      message_ids=lambda ids: bool(set(ids or []) & set(message_ids)))
+    bucket_arn = f"arn:aws:s3:::{ctx.names['bucket']}"
+    sent.others += [e for e in sent.entries if e.get("source_arn") != bucket_arn]  # S3, for another bucket
+    sent.entries = [e for e in sent.entries if e.get("source_arn") == bucket_arn]
+    return sent
+
+
 def test_event_delivered(ctx: CheckContext):
     bucket = ctx.names["bucket"]
     messages = aws.sqs_bodies(ctx, ctx.names["queue"])
-    for m in messages:
-        body = m["ParsedBody"]
-        if isinstance(body, dict) and body.get("Event") == "s3:TestEvent" and body.get("Bucket") == bucket:
-            return passed(time=body.get("Time", "-"))
-    return failed("missing", count=len(messages), debug=json.dumps([m.get("Body") for m in messages])[:500])
+    tests = [m for m in messages if isinstance(m["ParsedBody"], dict)
+             and m["ParsedBody"].get("Event") == "s3:TestEvent" and m["ParsedBody"].get("Bucket") == bucket]
+    if not tests:
+        return failed("missing", count=len(messages), debug=json.dumps([m.get("Body") for m in messages])[:500])
+    # the whole journal since the account's reset: S3 sent it when the learner saved the notification
+    journal = Journal(ctx, from_start=True)
+    journal.refresh()
+    sent = _sent_by_s3(ctx, journal, [m["MessageId"] for m in tests])
+    for m in tests:
+        if any(m["MessageId"] in e["message_ids"] for e in sent.entries):
+            return passed(time=m["ParsedBody"].get("Time", "-"))
+    if not sent.others:  # sent before the journal's oldest kept hop: let S3 send one again
+        return _test_event_again(ctx) or failed("not-from-s3", by="-", debug=journal.timeline())
+    return failed("not-from-s3", by=sent.by, debug=journal.timeline())
+
+
+def _test_event_again(ctx: CheckContext):
+    """Save the bucket's notification configuration again, unchanged: S3 sends a new s3:TestEvent.
+    Passed when S3 delivered it to the queue (the new message is removed again), else None."""
+    bucket, queue = ctx.names["bucket"], ctx.names["queue"]
+    journal = Journal(ctx)
+    ctx.client("s3").put_bucket_notification_configuration(
+        Bucket=bucket, NotificationConfiguration=aws.bucket_notifications(ctx, bucket))
+
+    def delivered():
+        journal.refresh()
+        return [e for e in expect_hop(journal, "sqs-delivery", principal="s3.amazonaws.com", queue=queue,
+                                      source_arn=f"arn:aws:s3:::{bucket}", about="s3:TestEvent").entries]
+
+    found = ctx.wait_for(delivered, timeout=FLOW_WAIT_S)
+    if not found:
+        return None
+    ids = [i for e in found for i in e.get("message_ids") or []]
+    ctx.on_cleanup(lambda: ctx.emulator.remove_messages(ctx.account_id, ctx.region, queue, ids))
+    return passed(time=found[0]["time"])

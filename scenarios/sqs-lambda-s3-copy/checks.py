@@ -11,12 +11,13 @@ SQS", example SQS event; Amazon S3 User Guide, "Event message structure").
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import time
 
 from grader import aws, common_checks
 from grader.check import CheckContext, failed, passed
-from grader.flows import Journal, error_text, log_excerpt
+from grader.flows import Journal, error_text, expect_hop, log_excerpt
 
 FLOW_WAIT_S = 20.0  # upload -> notification -> trigger -> function -> copy
 LOOP_WAIT_S = 6.0  # time for the copy's own notification to reach the function and be handled
@@ -57,8 +58,19 @@ def function_exists(ctx: CheckContext):
     return common_checks.python_function(ctx, ctx.names["function"], ctx.names["role"])
 
 
+def _function_arn(ctx: CheckContext) -> str:
+    return (aws.function(ctx, ctx.names["function"]) or {}).get("FunctionArn", "-")
+
+
 def _mappings(ctx: CheckContext) -> list[dict]:
-    return ctx.client("lambda").list_event_source_mappings(FunctionName=ctx.names["function"])["EventSourceMappings"]
+    """The function's event source mappings, also those of its aliases and versions (listed by
+    the queue: a mapping on an alias is not listed under the function's own name)."""
+    lam = ctx.client("lambda")
+    found = {m["UUID"]: m for m in lam.list_event_source_mappings(FunctionName=ctx.names["function"])["EventSourceMappings"]}
+    for m in lam.list_event_source_mappings(EventSourceArn=_queue_arn(ctx))["EventSourceMappings"]:
+        if aws.targets_function(m.get("FunctionArn") or "", _function_arn(ctx)):
+            found.setdefault(m["UUID"], m)
+    return list(found.values())
 
 
 def trigger_configured(ctx: CheckContext):
@@ -69,6 +81,14 @@ def trigger_configured(ctx: CheckContext):
     enabled = [m for m in ours if m.get("State") in ("Enabled", "Enabling", "Creating")]
     if not enabled:
         return failed("disabled", state=ours[0].get("State"), uuid=ours[0]["UUID"])
+    # AWS refuses the mapping (and a later longer timeout) when a message could become visible
+    # again while the function still works on it (Lambda Developer Guide, "Using Lambda with
+    # Amazon SQS": the visibility timeout must be at least the function timeout).
+    queue = aws.queue(ctx, ctx.names["queue"]) or {"attributes": {}}
+    visibility = int(queue["attributes"].get("VisibilityTimeout", 30))
+    timeout = int((aws.function(ctx, ctx.names["function"]) or {}).get("Timeout", 3))
+    if visibility < timeout:
+        return failed("visibility-too-short", visibility=visibility, timeout=timeout)
     return passed(uuid=enabled[0]["UUID"], batch=enabled[0].get("BatchSize", "-"))
 
 
@@ -105,8 +125,6 @@ def upload_makes_copy(ctx: CheckContext):
     ctx.client("s3").put_object(Bucket=bucket, Key=source, Body=body, ContentType="image/jpeg")
 
     def settled():
-        if _etag(ctx, copy) == expected:
-            return "copied"
         journal.refresh()
         message = _notification_about(journal, source, bucket)
         done = _trigger_of(journal, message, "trigger-done")
@@ -114,21 +132,41 @@ def upload_makes_copy(ctx: CheckContext):
             return "failed"  # the function failed on the grader's message: the journal says why
         if message and message.get("status") in ("denied", "error"):
             return "failed"
-        if done and journal.find("s3-delivery", after=message, bucket=bucket, key=copy):
-            # The function has returned, so its writes are complete: the copy is final.
-            return "copied" if _etag(ctx, copy) == expected else "different"
-        return None
+        # The function has returned, so its writes are complete: the copy is final.
+        return "done" if done else None
 
     outcome = ctx.wait_for(settled, timeout=FLOW_WAIT_S, interval=HOP_WAIT_S, pause=journal.wait)
     seconds = f"{time.monotonic() - started:.1f}"
-    if outcome == "different":
-        size = ctx.client("s3").head_object(Bucket=bucket, Key=copy)["ContentLength"]
-        return failed("different-bytes", size=size, expected_size=len(body))
-    if outcome != "copied":
+    written = _copy_by_function(ctx, journal)
+    if outcome != "done" or not written:
         time.sleep(0.3)  # let the last hops of a slow run land before reading them
         journal.refresh()
         return _broken_hop(ctx, journal, seconds)
+    if _etag(ctx, copy) != expected:
+        size = ctx.client("s3").head_object(Bucket=bucket, Key=copy)["ContentLength"]
+        return failed("different-bytes", size=size, expected_size=len(body))
     return _copy_notification(ctx, journal) or passed(seconds=seconds)
+
+
+def _trigger_runs(ctx: CheckContext, journal: Journal, message: dict | None) -> list[dict]:
+    """The function's runs on the batch that held `message`: between the trigger passing it on and
+    the trigger's outcome (the mapping invokes synchronously)."""
+    invoked = _trigger_of(journal, message, "trigger-invoked")
+    done = _trigger_of(journal, message, "trigger-done")
+    if invoked is None:
+        return []
+    end = done["seq"] if done else float("inf")
+    return [r for r in journal.lambda_results(ctx.names["function"], after=invoked) if r["seq"] < end]
+
+
+def _copy_by_function(ctx: CheckContext, journal: Journal):
+    """The copy written by the function run that the trigger invoked for the grader's upload; a
+    copy anyone else wrote (a script of the learner's) is in `others`."""
+    bucket, source = ctx.names["bucket"], ctx.names["source_key"]
+    message = _notification_about(journal, source, bucket)
+    # from the grader's upload on (a script's copy can come before S3's notification does)
+    return expect_hop(journal, "s3-delivery", via=_trigger_runs(ctx, journal, message),
+                      bucket=bucket, key=ctx.names["copy_key"])
 
 
 def _copy_notification(ctx: CheckContext, journal: Journal):
@@ -144,7 +182,8 @@ def _copy_notification(ctx: CheckContext, journal: Journal):
     done = ctx.wait_for(handled, timeout=LOOP_WAIT_S, interval=HOP_WAIT_S, pause=journal.wait)
     if not done:
         return None  # it did not come back within the wait: nothing to judge
-    writes = [e for e in journal.find("s3-delivery", bucket=bucket, key=copy) if not e.get("error_code")]
+    writes = expect_hop(journal, "s3-delivery", via=journal.lambda_results(ctx.names["function"]),
+                        bucket=bucket, key=copy).entries
     if len(writes) > 1:
         return failed("loop", writes=len(writes) - 1, debug=journal.timeline())
     if done.get("status") != "ok":
@@ -160,6 +199,9 @@ def _broken_hop(ctx: CheckContext, journal: Journal, seconds: str):
     bucket, source, copy = ctx.names["bucket"], ctx.names["source_key"], ctx.names["copy_key"]
     function = ctx.names["function"]
     debug = journal.timeline()
+    written = _copy_by_function(ctx, journal)
+    if not written and written.others:
+        return failed("written-by-other", by=written.by, debug=debug)
     uploads = journal.find("s3-delivery", bucket=bucket, key=source)
     if not uploads or uploads[0].get("error_code"):
         return failed("upload-failed", error=(uploads[0].get("error_code") if uploads else "-"), debug=debug)
@@ -169,9 +211,15 @@ def _broken_hop(ctx: CheckContext, journal: Journal, seconds: str):
     if message.get("status") in ("denied", "error"):
         return failed("notification-refused", error=message.get("error_code") or message.get("status"), debug=debug)
     invoked = _trigger_of(journal, message, "trigger-invoked")
+    # The poller applies the trigger's FilterCriteria after taking the batch (and deletes what the
+    # filter leaves out, as AWS does): no function run at all then means the filter said no.
+    filters = [json.dumps(m["FilterCriteria"]) for m in _mappings(ctx)
+               if m.get("EventSourceArn") == _queue_arn(ctx) and (m.get("FilterCriteria") or {}).get("Filters")]
+    if filters and not (invoked and journal.lambda_results(function, after=invoked)):
+        return failed("filtered", filter="; ".join(filters)[:600], seconds=seconds, debug=debug)
     if invoked is None:
         return failed("not-triggered", seconds=seconds, debug=debug)
-    if not (invoked.get("function_arn") or "").endswith(f":function:{function}"):
+    if not aws.targets_function(invoked.get("function_arn") or "", _function_arn(ctx)):
         return failed("other-function", other=(invoked.get("function_arn") or "-").rsplit(":", 1)[-1], debug=debug)
     results = journal.lambda_results(function, after=invoked)
     done = _trigger_of(journal, message, "trigger-done")

@@ -6,7 +6,8 @@ Hops recorded here (fields besides seq/time/account/region/hop; the Lambda execu
 
   api-call          a learner's (or a function's) call that starts a flow: service, operation,
                     status (HTTP), error_code/error_message when it failed, access_key, caller
-                    (the principal's ARN), and what it touched (instance_ids, bucket/key, queue, function, topic, entries)
+                    (the principal's ARN), and what it touched (instance_ids, bucket/key, queue, function, topic, entries;
+                    message_ids of a SendMessage(Batch), so a message can be traced to its sender)
   event-put         an event put on a bus: bus, event_id, source, detail_type, resources, detail
   rule-matched      a rule of that bus matched the event: rule, rule_arn, bus, event_id, targets
   rule-not-matched  it did not (reason "pattern" or "disabled"): same fields
@@ -110,8 +111,10 @@ def _outcome(hop: str, context: RequestContext, response: Response) -> dict:
         fields["error_code"] = getattr(exc, "code", type(exc).__name__)
         fields["error_message"] = getattr(exc, "message", str(exc))
     result = context.service_response or {}
-    if hop == "sqs-delivery":
-        fields["status"] = "ok" if status < 400 else ("denied" if status == 403 else "error")
+    if hop == "sqs-delivery" or context.operation.name in FLOW_OPERATIONS["sqs"]:
+        if hop == "sqs-delivery":
+            fields["status"] = "ok" if status < 400 else ("denied" if status == 403 else "error")
+        # the learner's own SendMessage too: a message in a queue can be traced to who sent it
         fields["message_ids"] = ([result["MessageId"]] if result.get("MessageId")
                                  else [e.get("MessageId") for e in result.get("Successful") or []])
     elif hop == "s3-delivery":

@@ -356,7 +356,10 @@ class ProcessRuntimeExecutor(RuntimeExecutor):
 
     def _record(self, request_id: str, result: InvocationResult, duration_ms: float) -> None:
         try:
-            invocations.record_result(self.function_version, request_id, result, duration_ms)
+            # The environment's role-session key: the function's own calls carry it, so the journal
+            # can tell them from anyone else's (grader.flows.expect_hop links them to this run).
+            key = (getattr(self, "env_vars", None) or {}).get("AWS_ACCESS_KEY_ID")
+            invocations.record_result(self.function_version, request_id, result, duration_ms, access_key=key)
         except Exception:  # noqa: BLE001 (the journal must never break an invocation)
             LOG.exception("awslab: could not journal the result of %s", request_id)
 

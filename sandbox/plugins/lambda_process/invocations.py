@@ -74,8 +74,11 @@ def log_tail(logs: str | None, lines: int = LOG_TAIL_LINES) -> list[str]:
     return own[-lines:]
 
 
-def record_result(function_version, request_id: str, result, duration_ms: float) -> dict:
-    """Append the `lambda-result` hop for one invocation to the account's journal."""
+def record_result(function_version, request_id: str, result, duration_ms: float,
+                  access_key: str | None = None) -> dict:
+    """Append the `lambda-result` hop for one invocation to the account's journal. `access_key` is
+    the execution environment's role-session key (AWS_ACCESS_KEY_ID): the `api-call` and
+    `s3-delivery` hops of the function's own calls carry the same key."""
     status, error_type, error_message = summarize(result.payload, result.is_error)
     fid = function_version.id
     return store.record(
@@ -84,6 +87,7 @@ def record_result(function_version, request_id: str, result, duration_ms: float)
         function_arn=fid.unqualified_arn(),
         qualifier=fid.qualifier,
         request_id=request_id,
+        access_key=access_key,
         **invoked_how(request_id),
         duration_ms=round(duration_ms, 1),
         status=status,
