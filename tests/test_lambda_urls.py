@@ -179,6 +179,10 @@ def test_awslab_fetch_function_url(account, emulator, cli, tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("HTTP 200")
     assert json.loads(out.read_text())["rawPath"] == "/hello"
+    private = _url_function(account, "url-fetch-private", public=False)
+    refused = cli("fetch", private, "--endpoint", emulator.endpoint)
+    assert refused.returncode == 1 and refused.stdout.startswith("HTTP 403")
+    assert '{"Message":"Forbidden"}' in refused.stdout
 
 
 BIG = """
