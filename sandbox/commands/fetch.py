@@ -1,4 +1,4 @@
-"""`awslab fetch URL`: request a CloudFront URL from the emulator's edge, the way a browser or curl
+"""`awslab fetch URL`: request a CloudFront URL (or a Lambda function URL) from the emulator's edge, the way a browser or curl
 would request it from CloudFront, and show the status, the headers and where the body went.
 
 The URL is taken exactly as `aws cloudfront sign` prints it; it is sent to the emulator with the
@@ -19,8 +19,8 @@ from ..emulator import EmulatorClient
 from ..errors import AwslabError
 from ..i18n import t
 
-# Error bodies of CloudFront and S3 are short XML or HTML: printed, not saved.
-_TEXT_TYPES = ("text/", "application/xml")
+# Error bodies of CloudFront and S3 are short XML or HTML, function URL refusals short JSON: printed, not saved.
+_TEXT_TYPES = ("text/", "application/xml", "application/json")
 
 
 def _parse_pairs(values: tuple[str, ...], separator: str, what: str) -> dict[str, str]:

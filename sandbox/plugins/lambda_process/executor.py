@@ -110,7 +110,12 @@ class ProcessEndpoint(ExecutorEndpoint):
         return Response(status=HTTPStatus.ACCEPTED)
 
     def invocation_response(self, request, req_id: str) -> Response:
-        _resolve(self.invocation_future, InvocationResult(req_id, request.data, is_error=False, logs=self.logs))
+        from sandbox.plugins.lambda_urls.limits import response_too_large
+
+        # A response over Lambda's 6 MB quota fails the invoke, as on AWS.
+        too_large = response_too_large(request.data)
+        _resolve(self.invocation_future, InvocationResult(req_id, too_large or request.data,
+                                                          is_error=too_large is not None, logs=self.logs))
         return Response(status=HTTPStatus.ACCEPTED)
 
     def invocation_error(self, request, req_id: str) -> Response:
