@@ -102,6 +102,23 @@ def apply_limits(env: dict[str, str], sandboxed: bool) -> None:
 
 # --- parent watch -------------------------------------------------------------------------------
 
+SANDBOXED = False  # set by main(): this process runs in a bwrap sandbox of its own
+
+
+def end_environment() -> None:
+    """Kill this execution environment: every process the handler started, then this one. In a
+    sandbox the bootstrap shares its process group with bwrap's init, and killpg would fail there;
+    kill(-1) reaches every process of the sandbox's PID namespace this uid may signal (all of the
+    handler's, none outside). Unconfined, the process group is all there is to reach."""
+    if SANDBOXED:
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except OSError:
+            pass
+        os.kill(os.getpid(), signal.SIGKILL)
+    os.killpg(os.getpgrp(), signal.SIGKILL)
+
+
 def watch_parent(fd: int) -> None:
     """Die with the emulator: the emulator holds the only write end of this pipe, so EOF means it is
     gone (however it died). Killing our own process group also ends what the handler started."""
@@ -112,7 +129,7 @@ def watch_parent(fd: int) -> None:
                 pass
         except OSError:
             pass
-        os.killpg(os.getpgrp(), signal.SIGKILL)
+        end_environment()
 
     threading.Thread(target=wait, name="lifeline", daemon=True).start()
 
@@ -482,7 +499,7 @@ class Runtime:
         """The function ran past its timeout: report it and end this environment (AWS discards it)."""
         body, line = timeout_error(request_id, self.timeout_s)
         if self.finish(request_id, started, json.dumps(body).encode(), True, extra_log=line + "\n"):
-            os.killpg(os.getpgrp(), signal.SIGKILL)
+            end_environment()
 
     def out_of_memory(self, request_id: str, started: float) -> None:
         """The handler needed more than MemorySize: AWS's answer when the kernel kills the runtime
@@ -493,7 +510,7 @@ class Runtime:
         body = error_body("Runtime.OutOfMemory", message, request_id, [])
         if self.finish(request_id, started, json.dumps(body).encode(), True,
                        extra_log=f"{message}\nRuntime.OutOfMemory\n", used_mb=memory_mb):
-            os.killpg(os.getpgrp(), signal.SIGKILL)
+            end_environment()
 
     def invoke(self, received: float, request: dict) -> None:
         request_id = request["invoke-id"]
@@ -568,8 +585,9 @@ def receive_environment(fd: int) -> dict[str, str]:
 
 
 def main() -> None:
+    global SANDBOXED
     drop_privileges()
-    sandboxed = os.environ.pop("AWSLAB_SANDBOXED", "") == "1"
+    sandboxed = SANDBOXED = os.environ.pop("AWSLAB_SANDBOXED", "") == "1"
     lifeline = int(os.environ.pop(LIFELINE_FD_VAR))
     os.set_inheritable(lifeline, False)
     ready_fd = os.environ.pop("AWSLAB_PRELOAD_FD", None)
