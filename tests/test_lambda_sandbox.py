@@ -9,6 +9,7 @@ import errno
 import json
 import os
 import time
+from pathlib import Path
 
 import pytest
 
@@ -242,3 +243,25 @@ def test_open_files_are_bounded(emulator, account):
     """)
     opened, err = _invoke(account.client("lambda"), "opener")[1]
     assert opened < 1024 and err == errno.EMFILE
+
+
+def test_without_a_sandbox_functions_still_run_and_status_says_so(tmp_path, cli):
+    """Where bwrap cannot work (simulated: AWSLAB_LAMBDA_UNCONFINED=1), functions run as before and
+    both the emulator log and `awslab status` say, in one line, that they are not confined."""
+    from sandbox import accounts
+
+    env = {"AWSLAB_HOME": str(tmp_path), "AWSLAB_LAMBDA_UNCONFINED": "1"}
+    assert cli("up", "--port", "0", env=env).returncode == 0
+    try:
+        state = json.loads((tmp_path / "emulator.json").read_text())
+        account = accounts.Account("000000000000", "ap-northeast-1", f"http://127.0.0.1:{state['port']}")
+        create_function(account, "plain", f"import os\ndef lambda_handler(e, c):\n    return {ENVIRONMENT_ID}\n",
+                        role="arn:aws:iam::000000000000:role/unchecked")
+        resp, environment, _ = _invoke(account.client("lambda"), "plain")
+        assert "FunctionError" not in resp and environment == os.stat("/proc/self/ns/pid").st_ino
+        status = cli("status", "--lang", "ja", env=env)
+        assert "サンドボックスなし" in status.stdout and "AWSLAB_LAMBDA_UNCONFINED=1" in status.stdout
+        log = Path(state["log"]).read_text()
+        assert "Lambda functions run UNCONFINED (AWSLAB_LAMBDA_UNCONFINED=1)" in log and "サンドボックスなし" in log
+    finally:
+        cli("down", env=env)
