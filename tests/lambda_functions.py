@@ -65,8 +65,9 @@ def lambda_results(account, function_name: str, count: int = 1, timeout: float =
 # What a handler returns to name its execution environment: the inode of its PID namespace. In a
 # sandbox (plugins/lambda_process/confinement.py) os.getpid() is a pid of that namespace, the same
 # in every environment; the namespace tells environments apart, and the host's /proc finds its
-# processes (environment_processes).
-ENVIRONMENT_ID = 'os.stat("/proc/self/ns/pid").st_ino'
+# processes (environment_processes). Unconfined (no bwrap here), minus the process's host pid.
+ENVIRONMENT_ID = ('(os.stat("/proc/self/ns/pid").st_ino if os.environ.get("LAMBDA_TASK_ROOT") == "/var/task" '
+                  'else -os.getpid())')
 
 
 def environment_processes(environment_id: int) -> list[int]:
@@ -74,15 +75,22 @@ def environment_processes(environment_id: int) -> list[int]:
     import os
 
     found = []
+    if environment_id < 0:  # an unconfined environment: its bootstrap process only
+        return [-environment_id] if _alive(-environment_id) else []
     for name in os.listdir("/proc"):
         if not name.isdigit():
             continue
         try:
-            if os.stat(f"/proc/{name}/ns/pid").st_ino != environment_id:
-                continue
-            with open(f"/proc/{name}/stat") as f:
-                if f.read().rsplit(")", 1)[1].split()[0] != "Z":
-                    found.append(int(name))
+            if os.stat(f"/proc/{name}/ns/pid").st_ino == environment_id and _alive(int(name)):
+                found.append(int(name))
         except OSError:
             pass
     return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

@@ -15,6 +15,7 @@ import pytest
 from botocore.config import Config
 
 from sandbox.emulator import EmulatorClient
+from sandbox.plugins.lambda_process.confinement import CONFINEMENT
 from sandbox.runtime import awslab_info
 from tests.lambda_functions import create_function, environment_processes, lambda_results, zip_source
 
@@ -48,7 +49,7 @@ def lambda_handler(event, context):
             "remaining": context.get_remaining_time_in_millis(),
         },
         "pid": os.getpid(),
-        "environment": os.stat("/proc/self/ns/pid").st_ino,
+        "environment": (os.stat("/proc/self/ns/pid").st_ino if os.environ.get("LAMBDA_TASK_ROOT") == "/var/task" else -os.getpid()),
         "code_here": os.path.isfile("lambda_function.py"),
         "pgid": os.getpgid(0),
     }
@@ -105,7 +106,8 @@ def test_request_response_result_environment_context_and_logs(emulator, account)
     assert ctx["log_group_name"] == "/aws/lambda/inspect"
     assert ctx["log_stream_name"] == env["AWS_LAMBDA_LOG_STREAM_NAME"]
     assert 2000 < ctx["remaining"] <= 3000
-    assert out["environment"] != os.stat("/proc/self/ns/pid").st_ino  # its own PID namespace
+    if CONFINEMENT.enabled:  # its own PID namespace, its code at /var/task (confinement.py)
+        assert out["environment"] != os.stat("/proc/self/ns/pid").st_ino and env["LAMBDA_TASK_ROOT"] == "/var/task"
 
     tail = _tail(resp)
     request_id = ctx["aws_request_id"]
@@ -215,10 +217,10 @@ def test_timeout_is_enforced_and_the_environment_replaced(emulator, account):
     import os, time
     def lambda_handler(event, context):
         if event.get("loop"):
-            print("looping", os.stat("/proc/self/ns/pid").st_ino)
+            print("looping", (os.stat("/proc/self/ns/pid").st_ino if os.environ.get("LAMBDA_TASK_ROOT") == "/var/task" else -os.getpid()))
             while True:
                 pass
-        return os.stat("/proc/self/ns/pid").st_ino
+        return (os.stat("/proc/self/ns/pid").st_ino if os.environ.get("LAMBDA_TASK_ROOT") == "/var/task" else -os.getpid())
     """
     create_function(account, "slow", source, timeout=1)
     lam = account.client("lambda")
@@ -244,7 +246,7 @@ def test_a_frozen_environment_is_killed_by_the_executor(emulator, account):
     def lambda_handler(event, context):
         if event.get("freeze"):
             os.kill(os.getpid(), signal.SIGSTOP)
-        return os.stat("/proc/self/ns/pid").st_ino
+        return (os.stat("/proc/self/ns/pid").st_ino if os.environ.get("LAMBDA_TASK_ROOT") == "/var/task" else -os.getpid())
     """
     create_function(account, "frozen", source, timeout=1)
     lam = account.client("lambda")
@@ -266,7 +268,7 @@ def test_a_process_that_exits_gives_runtime_exit_error(emulator, account, call, 
     def lambda_handler(event, context):
         if event.get("exit"):
             {call}
-        return os.stat("/proc/self/ns/pid").st_ino
+        return (os.stat("/proc/self/ns/pid").st_ino if os.environ.get("LAMBDA_TASK_ROOT") == "/var/task" else -os.getpid())
     """
     name = "exits-" + reason.replace(" ", "").replace(":", "")
     create_function(account, name, source)
@@ -301,7 +303,7 @@ def test_concurrent_invokes_get_their_own_environments_then_reuse_them(emulator,
     def lambda_handler(event, context):
         began = time.time()
         time.sleep(event.get("sleep", 0))
-        return [os.stat("/proc/self/ns/pid").st_ino, began, time.time()]
+        return [(os.stat("/proc/self/ns/pid").st_ino if os.environ.get("LAMBDA_TASK_ROOT") == "/var/task" else -os.getpid()), began, time.time()]
     """
     create_function(account, "parallel", source)
     lam = account.client("lambda")
@@ -315,12 +317,12 @@ def test_concurrent_invokes_get_their_own_environments_then_reuse_them(emulator,
 
 
 def test_new_code_gets_a_new_environment_and_the_old_one_is_retired(emulator, account):
-    create_function(account, "updated", "import os\ndef lambda_handler(e, c):\n    return ['v1', os.stat('/proc/self/ns/pid').st_ino]\n")
+    create_function(account, "updated", "import os\ndef lambda_handler(e, c):\n    return ['v1', (os.stat('/proc/self/ns/pid').st_ino if os.environ.get('LAMBDA_TASK_ROOT') == '/var/task' else -os.getpid())]\n")
     lam = account.client("lambda")
     _, (version, old_pid) = _invoke(lam, "updated")
     assert version == "v1"
     lam.update_function_code(FunctionName="updated",
-                             ZipFile=zip_source("import os\ndef lambda_handler(e, c):\n    return ['v2', os.stat('/proc/self/ns/pid').st_ino]\n"))
+                             ZipFile=zip_source("import os\ndef lambda_handler(e, c):\n    return ['v2', (os.stat('/proc/self/ns/pid').st_ino if os.environ.get('LAMBDA_TASK_ROOT') == '/var/task' else -os.getpid())]\n"))
     lam.get_waiter("function_updated_v2").wait(FunctionName="updated", WaiterConfig={"Delay": 0.2})
     _, (version, new_pid) = _invoke(lam, "updated")
     assert version == "v2" and new_pid != old_pid
@@ -469,7 +471,7 @@ def test_s3_notification_and_eventbridge_rule_invoke_the_function(emulator, acco
 
 
 def test_account_reset_stops_the_accounts_environments(emulator, account):
-    create_function(account, "to-reset", "import os\ndef lambda_handler(e, c):\n    return os.stat('/proc/self/ns/pid').st_ino\n")
+    create_function(account, "to-reset", "import os\ndef lambda_handler(e, c):\n    return (os.stat('/proc/self/ns/pid').st_ino if os.environ.get('LAMBDA_TASK_ROOT') == '/var/task' else -os.getpid())\n")
     _, pid = _invoke(account.client("lambda"), "to-reset")
     assert _pid_alive(pid)
     EmulatorClient(emulator.endpoint).reset_account(account.account_id)
@@ -484,7 +486,7 @@ def test_no_process_outlives_the_emulator(tmp_path, cli):
     def lambda_handler(event, context):
         # setsid and double fork: not in the bootstrap's process group, not its child.
         subprocess.Popen(["sh", "-c", "sleep 300 &"], start_new_session=True).wait()
-        return [os.stat("/proc/self/ns/pid").st_ino]
+        return [(os.stat("/proc/self/ns/pid").st_ino if os.environ.get("LAMBDA_TASK_ROOT") == "/var/task" else -os.getpid())]
     """
     from sandbox import accounts
 
