@@ -258,7 +258,7 @@ def test_without_a_sandbox_functions_still_run_and_status_says_so(tmp_path, cli)
         create_function(account, "plain", f"import os\ndef lambda_handler(e, c):\n    return {ENVIRONMENT_ID}\n",
                         role="arn:aws:iam::000000000000:role/unchecked")
         resp, environment, _ = _invoke(account.client("lambda"), "plain")
-        assert "FunctionError" not in resp and environment == os.stat("/proc/self/ns/pid").st_ino
+        assert "FunctionError" not in resp and environment < 0  # unconfined: minus its host pid
         status = cli("status", "--lang", "ja", env=env)
         assert "サンドボックスなし" in status.stdout and "AWSLAB_LAMBDA_UNCONFINED=1" in status.stdout
         log = Path(state["log"]).read_text()
