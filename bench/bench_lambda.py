@@ -9,6 +9,11 @@
 - cold, handler imports boto3 at module level (as most real handlers do)
 - warm:  Invoke of a function whose environment is running                           [< 50 ms]
 - Event: InvokeAsync-style call (InvocationType=Event) until the result is in the journal
+- prints: the emulator's resident memory before and after one invoke that prints 4 x 100 MB
+  (issue 13: it grew from 268 MB to 1.87 GB before output was capped)
+
+The first line says whether functions ran in the bwrap sandbox (plugins/lambda_process/
+confinement.py); AWSLAB_LAMBDA_UNCONFINED=1 python bench/bench_lambda.py measures without it.
 
 Times are measured at the client (boto3 `invoke` round trip through the gateway), in a private
 AWSLAB_HOME on a free port, so it can run beside a learner's sandbox or the tests.
@@ -27,6 +32,8 @@ SPARE_READY_S = 2.0
 
 TRIVIAL = "def lambda_handler(event, context):\n    return event\n"
 WITH_BOTO3 = "import boto3\n\ndef lambda_handler(event, context):\n    return event\n"
+PRINTER = ("import sys\ndef lambda_handler(event, context):\n    for i in range(4):\n"
+           "        sys.stdout.write(str(i) * (100 * 1024 * 1024))\n        sys.stdout.flush()\n")
 
 
 
@@ -51,6 +58,11 @@ def cold_samples(lam, name: str, runs: int, pause: float) -> list[float]:
     return samples
 
 
+def rss_mb(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        return next(int(line.split()[1]) // 1024 for line in status if line.startswith("VmRSS:"))
+
+
 def ms_line(name: str, samples: list[float], target: str = "") -> None:
     benchlib.line(name, samples, target, unit="ms", width=40)
 
@@ -67,6 +79,10 @@ def main() -> None:
         create_function(account, "bench-trivial", TRIVIAL)
         create_function(account, "bench-boto3", WITH_BOTO3)
         timed_invoke(lam, "bench-trivial")  # first use of the Lambda machinery; not counted
+        from sandbox.runtime import awslab_info
+
+        sandbox = awslab_info(account.endpoint).get("lambda_sandbox") or {}
+        print("Lambda sandbox:", "bwrap" if sandbox.get("confined") else f"none ({sandbox.get('problem')})")
 
         # A learner invokes a function seconds after creating it, when the spare process is ready;
         # back to back, the previous cold start has just used the spare and a new one is starting.
@@ -86,6 +102,14 @@ def main() -> None:
                 raise SystemExit("an Event invocation did not reach the journal within 30 s")
             events.append(time.perf_counter() - began)
         ms_line("Event invoke until journaled", events)
+
+        from sandbox import runtime
+
+        create_function(account, "bench-printer", PRINTER, memory=1024, timeout=60)
+        pid = runtime.current().pid
+        before = rss_mb(pid)
+        timed_invoke(lam, "bench-printer")
+        print(f"emulator RSS around 4 x 100 MB of prints: {before} MB -> {rss_mb(pid)} MB")
     finally:
         awslab("down", check=False)
 

@@ -136,6 +136,9 @@ def build_cli() -> click.Group:
             click.echo(t("status-running", lang, endpoint=url, pid=info.pid, version=about["awslab"], log=info.log))
         else:
             click.echo(t("status-endpoint-up", lang, endpoint=url, version=about["awslab"]))
+        lambda_sandbox = about.get("lambda_sandbox") or {}
+        if lambda_sandbox.get("confined") is False:
+            click.echo(t("lambda-unconfined", lang, problem=lambda_sandbox.get("problem", "")))
 
     @cli.command(help=t("help-env"))
     @account_options

@@ -15,8 +15,9 @@ import pytest
 from botocore.config import Config
 
 from sandbox.emulator import EmulatorClient
+from sandbox.plugins.lambda_process.confinement import CONFINEMENT
 from sandbox.runtime import awslab_info
-from tests.lambda_functions import create_function, lambda_results, sqs_trigger_role, zip_source
+from tests.lambda_functions import create_function, environment_processes, lambda_results, sqs_trigger_role, zip_source
 
 pytestmark = pytest.mark.emulator
 
@@ -48,6 +49,8 @@ def lambda_handler(event, context):
             "remaining": context.get_remaining_time_in_millis(),
         },
         "pid": os.getpid(),
+        "environment": (os.stat("/proc/self/ns/pid").st_ino if os.environ.get("LAMBDA_TASK_ROOT") == "/var/task" else -os.getpid()),
+        "code_here": os.path.isfile("lambda_function.py"),
         "pgid": os.getpgid(0),
     }
 """
@@ -63,19 +66,17 @@ def _tail(resp) -> str:
     return base64.b64decode(resp["LogResult"]).decode()
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
+def _pid_alive(environment_id: int) -> bool:
+    """Whether the execution environment (named by ENVIRONMENT_ID, what the handlers here return)
+    still has a process."""
+    return bool(environment_processes(environment_id))
 
 
-def _wait_gone(pids, timeout: float = 5.0) -> list[int]:
+def _wait_gone(environment_ids, timeout: float = 5.0) -> list[int]:
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and any(_pid_alive(p) for p in pids):
+    while time.monotonic() < deadline and any(_pid_alive(p) for p in environment_ids):
         time.sleep(0.05)
-    return [p for p in pids if _pid_alive(p)]
+    return [p for p in environment_ids if _pid_alive(p)]
 
 
 def test_executor_plugin_is_loaded(emulator):
@@ -99,14 +100,14 @@ def test_request_response_result_environment_context_and_logs(emulator, account)
     assert env["AWS_LAMBDA_LOG_GROUP_NAME"] == "/aws/lambda/inspect"
     assert env["AWS_ACCESS_KEY_ID"] and env["AWS_SECRET_ACCESS_KEY"] and env["AWS_SESSION_TOKEN"]
     assert env["LOCALSTACK_RUNTIME_ENDPOINT"] is None  # the bootstrap's own variables are hidden
-    assert out["cwd"] == env["LAMBDA_TASK_ROOT"] and os.path.isfile(
-        os.path.join(env["LAMBDA_TASK_ROOT"], "lambda_function.py"))
+    assert out["cwd"] == env["LAMBDA_TASK_ROOT"] == "/var/task" and out["code_here"]
     assert ctx["function_name"] == "inspect" and ctx["function_version"] == "$LATEST"
     assert ctx["invoked_function_arn"] == arn and ctx["memory_limit_in_mb"] == "128"
     assert ctx["log_group_name"] == "/aws/lambda/inspect"
     assert ctx["log_stream_name"] == env["AWS_LAMBDA_LOG_STREAM_NAME"]
     assert 2000 < ctx["remaining"] <= 3000
-    assert out["pgid"] == out["pid"]  # its own process group
+    if CONFINEMENT.enabled:  # its own PID namespace, its code at /var/task (confinement.py)
+        assert out["environment"] != os.stat("/proc/self/ns/pid").st_ino and env["LAMBDA_TASK_ROOT"] == "/var/task"
 
     tail = _tail(resp)
     request_id = ctx["aws_request_id"]
@@ -117,7 +118,7 @@ def test_request_response_result_environment_context_and_logs(emulator, account)
 
     # Warm: the same process, no init again.
     resp2, out2 = _invoke(lam, "inspect", {"n": 2}, LogType="Tail")
-    assert out2["pid"] == out["pid"]
+    assert out2["environment"] == out["environment"]
     assert "init of" not in _tail(resp2) and "Init Duration" not in _tail(resp2)
 
     # CloudWatch Logs: /aws/lambda/<name>, stream named by date, [version] and environment.
@@ -216,10 +217,10 @@ def test_timeout_is_enforced_and_the_environment_replaced(emulator, account):
     import os, time
     def lambda_handler(event, context):
         if event.get("loop"):
-            print("looping", os.getpid())
+            print("looping", (os.stat("/proc/self/ns/pid").st_ino if os.environ.get("LAMBDA_TASK_ROOT") == "/var/task" else -os.getpid()))
             while True:
                 pass
-        return os.getpid()
+        return (os.stat("/proc/self/ns/pid").st_ino if os.environ.get("LAMBDA_TASK_ROOT") == "/var/task" else -os.getpid())
     """
     create_function(account, "slow", source, timeout=1)
     lam = account.client("lambda")
@@ -245,7 +246,7 @@ def test_a_frozen_environment_is_killed_by_the_executor(emulator, account):
     def lambda_handler(event, context):
         if event.get("freeze"):
             os.kill(os.getpid(), signal.SIGSTOP)
-        return os.getpid()
+        return (os.stat("/proc/self/ns/pid").st_ino if os.environ.get("LAMBDA_TASK_ROOT") == "/var/task" else -os.getpid())
     """
     create_function(account, "frozen", source, timeout=1)
     lam = account.client("lambda")
@@ -267,7 +268,7 @@ def test_a_process_that_exits_gives_runtime_exit_error(emulator, account, call, 
     def lambda_handler(event, context):
         if event.get("exit"):
             {call}
-        return os.getpid()
+        return (os.stat("/proc/self/ns/pid").st_ino if os.environ.get("LAMBDA_TASK_ROOT") == "/var/task" else -os.getpid())
     """
     name = "exits-" + reason.replace(" ", "").replace(":", "")
     create_function(account, name, source)
@@ -302,7 +303,7 @@ def test_concurrent_invokes_get_their_own_environments_then_reuse_them(emulator,
     def lambda_handler(event, context):
         began = time.time()
         time.sleep(event.get("sleep", 0))
-        return [os.getpid(), began, time.time()]
+        return [(os.stat("/proc/self/ns/pid").st_ino if os.environ.get("LAMBDA_TASK_ROOT") == "/var/task" else -os.getpid()), began, time.time()]
     """
     create_function(account, "parallel", source)
     lam = account.client("lambda")
@@ -316,12 +317,12 @@ def test_concurrent_invokes_get_their_own_environments_then_reuse_them(emulator,
 
 
 def test_new_code_gets_a_new_environment_and_the_old_one_is_retired(emulator, account):
-    create_function(account, "updated", "import os\ndef lambda_handler(e, c):\n    return ['v1', os.getpid()]\n")
+    create_function(account, "updated", "import os\ndef lambda_handler(e, c):\n    return ['v1', (os.stat('/proc/self/ns/pid').st_ino if os.environ.get('LAMBDA_TASK_ROOT') == '/var/task' else -os.getpid())]\n")
     lam = account.client("lambda")
     _, (version, old_pid) = _invoke(lam, "updated")
     assert version == "v1"
     lam.update_function_code(FunctionName="updated",
-                             ZipFile=zip_source("import os\ndef lambda_handler(e, c):\n    return ['v2', os.getpid()]\n"))
+                             ZipFile=zip_source("import os\ndef lambda_handler(e, c):\n    return ['v2', (os.stat('/proc/self/ns/pid').st_ino if os.environ.get('LAMBDA_TASK_ROOT') == '/var/task' else -os.getpid())]\n"))
     lam.get_waiter("function_updated_v2").wait(FunctionName="updated", WaiterConfig={"Delay": 0.2})
     _, (version, new_pid) = _invoke(lam, "updated")
     assert version == "v2" and new_pid != old_pid
@@ -472,7 +473,7 @@ def test_s3_notification_and_eventbridge_rule_invoke_the_function(emulator, acco
 
 
 def test_account_reset_stops_the_accounts_environments(emulator, account):
-    create_function(account, "to-reset", "import os\ndef lambda_handler(e, c):\n    return os.getpid()\n")
+    create_function(account, "to-reset", "import os\ndef lambda_handler(e, c):\n    return (os.stat('/proc/self/ns/pid').st_ino if os.environ.get('LAMBDA_TASK_ROOT') == '/var/task' else -os.getpid())\n")
     _, pid = _invoke(account.client("lambda"), "to-reset")
     assert _pid_alive(pid)
     EmulatorClient(emulator.endpoint).reset_account(account.account_id)
@@ -485,8 +486,9 @@ def test_no_process_outlives_the_emulator(tmp_path, cli):
     source = """
     import os, subprocess
     def lambda_handler(event, context):
-        sleeper = subprocess.Popen(["sleep", "300"])
-        return [os.getpid(), sleeper.pid]
+        # setsid and double fork: not in the bootstrap's process group, not its child.
+        subprocess.Popen(["sh", "-c", "sleep 300 &"], start_new_session=True).wait()
+        return [(os.stat("/proc/self/ns/pid").st_ino if os.environ.get("LAMBDA_TASK_ROOT") == "/var/task" else -os.getpid())]
     """
     from sandbox import accounts
 

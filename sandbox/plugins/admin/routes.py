@@ -17,7 +17,12 @@ from .sqs_messages import remove_messages
 class AdminRoutes:
     @route("/_awslab/info", methods=["GET"])
     def info(self, request: Request) -> Response:
-        return _json({"awslab": sandbox.__version__, "plugins": sorted(LOADED)})
+        about = {"awslab": sandbox.__version__, "plugins": sorted(LOADED)}
+        if "lambda_process" in LOADED:
+            from sandbox.plugins.lambda_process.confinement import CONFINEMENT
+
+            about["lambda_sandbox"] = {"confined": CONFINEMENT.enabled, "problem": CONFINEMENT.problem}
+        return _json(about)
 
     @route("/_awslab/accounts/<account_id>/reset", methods=["POST"])
     def reset(self, request: Request, account_id: str) -> Response:

@@ -38,6 +38,7 @@ def awslab_lambda_process():
 
     if config.LAMBDA_RUNTIME_EXECUTOR != EXECUTOR_NAME:
         return
+    _report_confinement()
     keep_async_events_across_updates()
     serve_custom_service_request_handlers.append(note_invoke)
     ACCOUNT_RESET_HOOKS.append(stop_account_functions)
@@ -48,6 +49,21 @@ def awslab_lambda_process():
     # first-out, so LocalStack's own handlers (registered earlier) still run after this one.
     atexit.register(gc.freeze)
     LOADED.append("lambda_process")
+
+
+def _report_confinement() -> None:
+    """One line in the emulator log, in both languages, when handlers cannot be sandboxed
+    (`awslab status` shows it too, from /_awslab/info)."""
+    import logging
+
+    from sandbox.i18n import t
+
+    from .confinement import CONFINEMENT
+
+    if not CONFINEMENT.enabled:
+        logging.getLogger(__name__).warning(
+            "awslab: %s / %s", t("lambda-unconfined", "en", problem=CONFINEMENT.problem),
+            t("lambda-unconfined", "ja", problem=CONFINEMENT.problem))
 
 
 @hooks.on_infra_shutdown()

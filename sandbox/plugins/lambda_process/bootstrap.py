@@ -44,9 +44,80 @@ from urllib.parse import urlsplit
 LIFELINE_FD_VAR = "AWSLAB_LIFELINE_FD"
 PRIVATE_VARS = ("LOCALSTACK_RUNTIME_ENDPOINT", "LOCALSTACK_RUNTIME_ID")
 MARKER = b"\0awslab-log-mark-%d\0"
+# AWS Lambda quotas ("Lambda quotas", Developer Guide): 1,024 processes/threads and 1,024 file
+# descriptors per execution environment.
+MAX_PROCESSES = 1024
+MAX_FILES = 1024
+# Slack over MemorySize in the address-space limit: thread stacks (8 MB each, mostly untouched) and
+# allocator reservations count in RLIMIT_AS, not in resident memory.
+ADDRESS_SLACK_MB = 64
+# Output kept per invocation and written to the environment's log file: the emulator's memory must
+# not grow with what a handler prints. AWS returns only the last 4 KB in LogResult anyway.
+KEEP_OUTPUT = 1024 * 1024
+LOG_FILE_CAP = 8 * 1024 * 1024
+
+
+# --- confinement (see confinement.py) --------------------------------------------------------------
+
+def drop_privileges() -> None:
+    """In a sandbox started by root: become the environment's own uid before anything else runs
+    (the capabilities bwrap left for this, CAP_SETUID and CAP_SETGID, go with setresuid)."""
+    uid = os.environ.pop("AWSLAB_SANDBOX_UID", None)
+    if uid:
+        os.setgroups([])
+        os.setresgid(int(uid), int(uid), int(uid))
+        os.setresuid(int(uid), int(uid), int(uid))
+
+
+def _status_kb(field: str) -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def apply_limits(env: dict[str, str], sandboxed: bool) -> None:
+    """Limits of the environment, set (soft and hard) before the handler is loaded; the handler
+    cannot raise them again (no CAP_SYS_RESOURCE). Memory: an address-space limit of what this
+    process has now plus MemorySize less what is already resident, plus ADDRESS_SLACK_MB; an
+    allocation beyond it fails (MemoryError, answered as Runtime.OutOfMemory)."""
+
+    def limit(which: int, value: int) -> None:
+        _, hard = resource.getrlimit(which)
+        if hard != resource.RLIM_INFINITY:
+            value = min(value, hard)
+        resource.setrlimit(which, (value, value))
+
+    memory_mb = int(env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE") or 128)
+    limit(resource.RLIMIT_NOFILE, MAX_FILES)
+    limit(resource.RLIMIT_FSIZE, int(env.get("AWSLAB_EPHEMERAL_MB") or 512) * 1024 * 1024)
+    if sandboxed:
+        # Counted per uid (or per user namespace): unconfined, that would be the teacher's user.
+        limit(resource.RLIMIT_NPROC, MAX_PROCESSES)
+    size_kb, resident_kb = _status_kb("VmSize"), _status_kb("VmRSS")
+    limit(resource.RLIMIT_AS, (size_kb + max(0, memory_mb * 1024 - resident_kb)) * 1024
+          + ADDRESS_SLACK_MB * 1024 * 1024)
 
 
 # --- parent watch -------------------------------------------------------------------------------
+
+SANDBOXED = False  # set by main(): this process runs in a bwrap sandbox of its own
+
+
+def end_environment() -> None:
+    """Kill this execution environment: every process the handler started, then this one. In a
+    sandbox the bootstrap shares its process group with bwrap's init, and killpg would fail there;
+    kill(-1) reaches every process of the sandbox's PID namespace this uid may signal (all of the
+    handler's, none outside). Unconfined, the process group is all there is to reach."""
+    if SANDBOXED:
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except OSError:
+            pass
+        os.kill(os.getpid(), signal.SIGKILL)
+    os.killpg(os.getpgrp(), signal.SIGKILL)
+
 
 def watch_parent(fd: int) -> None:
     """Die with the emulator: the emulator holds the only write end of this pipe, so EOF means it is
@@ -58,7 +129,7 @@ def watch_parent(fd: int) -> None:
                 pass
         except OSError:
             pass
-        os.killpg(os.getpgrp(), signal.SIGKILL)
+        end_environment()
 
     threading.Thread(target=wait, name="lifeline", daemon=True).start()
 
@@ -74,6 +145,9 @@ class OutputCapture:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._chunks: list[bytes] = []
+        self._kept = 0  # bytes in _chunks
+        self._dropped = 0  # bytes left out of this invocation's output (only its tail is kept)
+        self._logged = 0  # bytes written to the log file
         self._pending = b""
         self._marks: dict[bytes, threading.Event] = {}
         self._counter = 0
@@ -106,8 +180,22 @@ class OutputCapture:
                 self._keep(data)
 
     def _keep(self, data: bytes) -> None:
-        if data:
-            self._chunks.append(data)
+        if not data:
+            return
+        self._chunks.append(data)
+        self._kept += len(data)
+        while self._kept > KEEP_OUTPUT and len(self._chunks) > 1:
+            self._kept -= len(self._chunks[0])
+            self._dropped += len(self._chunks.pop(0))
+        if self._kept > KEEP_OUTPUT:  # one chunk: keep its tail
+            cut = self._kept - KEEP_OUTPUT
+            self._chunks[0] = self._chunks[0][cut:]
+            self._kept, self._dropped = KEEP_OUTPUT, self._dropped + cut
+        if self._logged < LOG_FILE_CAP:
+            data = data[:LOG_FILE_CAP - self._logged]
+            self._logged += len(data)
+            if self._logged >= LOG_FILE_CAP:
+                data += b"\n[awslab] log file full: further output goes to the function's log stream only\n"
             try:
                 os.write(self._log_fd, data)
             except OSError:
@@ -128,8 +216,13 @@ class OutputCapture:
         event.wait(timeout)
         with self._lock:
             self._marks.pop(mark, None)
-            data, self._chunks = b"".join(self._chunks), []
-        return data.decode("utf-8", errors="replace")
+            data, self._chunks, self._kept = b"".join(self._chunks), [], 0
+            dropped, self._dropped = self._dropped, 0
+        text = data.decode("utf-8", errors="replace")
+        if dropped:
+            text = (f"[awslab] {dropped} bytes of output left out: the emulator keeps the last "
+                    f"{KEEP_OUTPUT // 1024} KB of an invocation's output\n") + text
+        return text
 
 
 # --- talking to LocalStack ------------------------------------------------------------------------
@@ -383,7 +476,8 @@ class Runtime:
         self.init_ms = (time.perf_counter() - started) * 1000
         self.init_logs = self.capture.take()
 
-    def finish(self, request_id: str, started: float, body: bytes, is_error: bool, extra_log: str = "") -> bool:
+    def finish(self, request_id: str, started: float, body: bytes, is_error: bool, extra_log: str = "",
+               used_mb: int | None = None) -> bool:
         """Send logs then result, once per request (the handler and the timeout race for it)."""
         with self._finish_lock:
             if request_id in self._finished:
@@ -396,7 +490,7 @@ class Runtime:
         self.init_logs = ""
         logs += self.capture.take() + extra_log + end_lines(
             request_id, duration_ms, os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128"),
-            peak_memory_mb(), init_ms)
+            peak_memory_mb() if used_mb is None else used_mb, init_ms)
         self.upstream.post(f"/invocations/{request_id}/logs", json.dumps({"logs": logs}).encode())
         self.upstream.post(f"/invocations/{request_id}/{'error' if is_error else 'response'}", body)
         return True
@@ -405,10 +499,22 @@ class Runtime:
         """The function ran past its timeout: report it and end this environment (AWS discards it)."""
         body, line = timeout_error(request_id, self.timeout_s)
         if self.finish(request_id, started, json.dumps(body).encode(), True, extra_log=line + "\n"):
-            os.killpg(os.getpgrp(), signal.SIGKILL)
+            end_environment()
+
+    def out_of_memory(self, request_id: str, started: float) -> None:
+        """The handler needed more than MemorySize: AWS's answer when the kernel kills the runtime
+        for it (errorType Runtime.OutOfMemory, "signal: killed", Max Memory Used = Memory Size), and
+        the environment ends, as on AWS."""
+        memory_mb = int(os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE") or 128)
+        message = f"RequestId: {request_id} Error: Runtime exited with error: signal: killed"
+        body = error_body("Runtime.OutOfMemory", message, request_id, [])
+        if self.finish(request_id, started, json.dumps(body).encode(), True,
+                       extra_log=f"{message}\nRuntime.OutOfMemory\n", used_mb=memory_mb):
+            end_environment()
 
     def invoke(self, received: float, request: dict) -> None:
         request_id = request["invoke-id"]
+        out_of_memory = False
         started = time.perf_counter()
         deadline = received + self.timeout_s
         timer = threading.Timer(max(0.0, deadline - time.time()), self.time_out, (request_id, started))
@@ -435,12 +541,18 @@ class Runtime:
             # environment for the next invocation.
             timer.cancel()
             self.exit(request_id, started, e.code)
+        except MemoryError:
+            out_of_memory = True  # handled below, once the exception has let go of its frames
         except BaseException as e:  # noqa: BLE001 (KeyboardInterrupt and the like are user errors too)
             error = from_exception(e, request_id)
             log_error(error)
             body, is_error = json.dumps(error).encode(), True
         finally:
             timer.cancel()
+        memory_mb = int(os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE") or 128)
+        if out_of_memory or peak_memory_mb() > memory_mb:  # (within ADDRESS_SLACK_MB of the limit)
+            self.out_of_memory(request_id, started)
+            return
         self.finish(request_id, started, body, is_error)
 
     def exit(self, request_id: str, started: float, code) -> None:
@@ -473,6 +585,9 @@ def receive_environment(fd: int) -> dict[str, str]:
 
 
 def main() -> None:
+    global SANDBOXED
+    drop_privileges()
+    sandboxed = SANDBOXED = os.environ.pop("AWSLAB_SANDBOXED", "") == "1"
     lifeline = int(os.environ.pop(LIFELINE_FD_VAR))
     os.set_inheritable(lifeline, False)
     ready_fd = os.environ.pop("AWSLAB_PRELOAD_FD", None)
@@ -492,6 +607,7 @@ def main() -> None:
     endpoint, runtime_id = env["LOCALSTACK_RUNTIME_ENDPOINT"], env["LOCALSTACK_RUNTIME_ID"]
     for key in PRIVATE_VARS:
         os.environ.pop(key, None)
+    os.environ.pop("AWSLAB_EPHEMERAL_MB", None)
     upstream = Upstream(endpoint)
     capture = OutputCapture()
     task_root = env["LAMBDA_TASK_ROOT"]
@@ -504,6 +620,7 @@ def main() -> None:
         runtime = Runtime(upstream, capture, int(env.get("AWS_LAMBDA_FUNCTION_TIMEOUT") or 3))
         invocations: Queue = Queue()
         port = serve(invocations)
+        apply_limits(env, sandboxed)
         runtime.init(env.get("_HANDLER", ""))
     except Exception as e:
         # The runtime itself could not start (the handler's own errors are answered per invoke):

@@ -45,6 +45,7 @@ from localstack.services.lambda_.invocation.runtime_executor import RuntimeExecu
 
 from . import invocations
 from .bootstrap import end_lines, error_body, timeout_error
+from .confinement import DEFAULT_TMP_MB
 from .processes import Child, EnvironmentExited, SparePool, base_environment, launch
 
 LOG = logging.getLogger(__name__)
@@ -203,10 +204,8 @@ class ProcessRuntimeExecutor(RuntimeExecutor):
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     def get_logs(self) -> str:
-        try:
-            return self.child.log_path.read_text(errors="replace") if self.child else ""
-        except OSError:
-            return ""
+        # The tail only: the log file is the handler's output, of any size.
+        return _read_tail(self.child.log_path, 64 * 1024) if self.child else ""
 
     def invoke(self, payload: dict[str, str]) -> InvocationResult:
         request_id = payload["invoke-id"]
@@ -241,6 +240,8 @@ class ProcessRuntimeExecutor(RuntimeExecutor):
             "LAMBDA_RUNTIME_DIR": str(Path(__file__).parent),
             "AWS_EXECUTION_ENV": f"AWS_Lambda_{cfg.runtime}",
             "AWS_LAMBDA_FUNCTION_TIMEOUT": str(cfg.timeout),
+            # For the bootstrap's limits (RLIMIT_FSIZE); the sandbox's /tmp has this size too.
+            "AWSLAB_EPHEMERAL_MB": str(_ephemeral_mb(cfg)),
         })
         return env
 
@@ -265,13 +266,16 @@ class ProcessRuntimeExecutor(RuntimeExecutor):
         task_root = Path(self.env_vars["LAMBDA_TASK_ROOT"])
         # A spare has the emulator's boto3 imported; a function that ships its own must import that.
         bundles_sdk = (task_root / "boto3").exists() or (task_root / "botocore").exists()
-        child = None if bundles_sdk else SPARES.take()
+        tmp_mb = _ephemeral_mb(self.function_version.config)
+        child = None if bundles_sdk else SPARES.take(tmp_mb)
         try:
             if child is None:
                 raise EnvironmentExited("no spare")
             child.assign(self.env_vars, startup, self._child_exited)
         except (EnvironmentExited, OSError):
-            child = launch(self.workdir / "environment.log", preload=False)
+            if child is not None:
+                child.kill()  # a spare that could not take this environment is of no use any more
+            child = launch(self.workdir / "environment.log", preload=False, tmp_mb=tmp_mb)
             child.assign(self.env_vars, startup, self._child_exited)
         previous, self.child = self.child, child
         if previous is not None and previous.log_path != child.log_path:
@@ -369,9 +373,16 @@ class ProcessRuntimeExecutor(RuntimeExecutor):
             LOG.exception("awslab: could not journal the result of %s", request_id)
 
 
+def _ephemeral_mb(cfg) -> int:
+    storage = getattr(cfg, "ephemeral_storage", None)
+    return int(getattr(storage, "size", None) or DEFAULT_TMP_MB)
+
+
 def _read_tail(path: Path, size: int = 2000) -> str:
     try:
-        return path.read_text(errors="replace")[-size:]
+        with open(path, "rb") as log:
+            log.seek(max(0, log.seek(0, 2) - size))
+            return log.read().decode(errors="replace")
     except OSError:
         return ""
 

@@ -8,6 +8,10 @@ spare skips that.
 
 The lifeline pipe's only write end stays in the emulator; when the emulator ends, however it ends,
 the bootstrap reads EOF and kills its own process group.
+
+Where bubblewrap works (confinement.py), each bootstrap runs in a sandbox of its own: what is
+started then is `bwrap ... -- python -P bootstrap.py`, the function's code is copied into the
+sandbox's /var/task when the process is assigned, and everything in the sandbox dies with it.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import queue
+import shutil
 import signal
 import struct
 import subprocess
@@ -24,6 +30,8 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
+
+from .confinement import CONFINEMENT, DEFAULT_TMP_MB, TASK_ROOT, fill_slot
 
 LOG = logging.getLogger(__name__)
 
@@ -40,8 +48,14 @@ class EnvironmentExited(Exception):
 class Child:
     """One bootstrap process, spare until assign() gives it an execution environment."""
 
-    def __init__(self, proc: subprocess.Popen, lifeline_fd: int, log_path: Path, ready_fd: int | None) -> None:
+    def __init__(self, proc: subprocess.Popen, lifeline_fd: int, log_path: Path, ready_fd: int | None,
+                 slot: Path | None = None, uid: int | None = None, tmp_mb: int = DEFAULT_TMP_MB) -> None:
         self.proc = proc
+        self.slot, self.uid, self.tmp_mb = slot, uid, tmp_mb  # sandbox: code folder, own uid, /tmp size
+        self._inner_pid: int | None = None
+        # The sandbox's init (PID 1 of its namespace): it waits for every process in there, so the
+        # namespace ends, setsid and double-forked children included, when the host SIGKILLs it.
+        self._init_pid: int | None = None
         self.lifeline_fd = lifeline_fd
         self.log_path = log_path
         self.ready_fd = ready_fd  # a spare writes one byte here once it has imported boto3
@@ -62,6 +76,11 @@ class Child:
             if self.exited.is_set():
                 raise EnvironmentExited(f"bootstrap process {self.pid} ended before it was used")
             self.startup, self.on_exit = startup, on_exit
+        if self.slot is not None:
+            fill_slot(Path(env["LAMBDA_TASK_ROOT"]), self.slot, self.uid)
+            self.bootstrap_pid()
+            env = {**env, "LAMBDA_TASK_ROOT": TASK_ROOT, "TMPDIR": "/tmp",
+                   "LAMBDA_RUNTIME_DIR": str(BOOTSTRAP.parent)}
         data = json.dumps(env).encode()
         view = memoryview(struct.pack(">I", len(data)) + data)
         while view:
@@ -83,10 +102,26 @@ class Child:
             os.close(self.ready_fd)
             self.ready_fd = None
 
+    def bootstrap_pid(self) -> int:
+        """The host pid of the Python bootstrap: in a sandbox, the child of bwrap's init in the
+        sandbox's PID namespace (bwrap -> init -> python), not bwrap's own pid."""
+        if self.slot is None:
+            return self.pid
+        if self._inner_pid is None:
+            pids = [self.pid]
+            for _ in range(2):
+                try:
+                    with open(f"/proc/{pids[-1]}/task/{pids[-1]}/children") as children:
+                        pids.append(int(children.read().split()[0]))
+                except (OSError, ValueError, IndexError):
+                    return self.pid
+            self._init_pid, self._inner_pid = pids[1], pids[2]
+        return self._inner_pid
+
     def read_peak_memory(self) -> int:
         """Peak resident memory (VmHWM) in MB, remembered for when the process is gone."""
         try:
-            with open(f"/proc/{self.pid}/status") as status:
+            with open(f"/proc/{self.bootstrap_pid()}/status") as status:
                 for line in status:
                     if line.startswith("VmHWM:"):
                         self.peak_mb = int(line.split()[1]) // 1024
@@ -95,10 +130,14 @@ class Child:
         return self.peak_mb
 
     def kill(self) -> None:
-        try:
-            os.killpg(self.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        if self.slot is not None:
+            self.bootstrap_pid()  # finds the init while bwrap is still its parent
+        for kill, pid in ((os.kill, self._init_pid), (os.killpg, self.pid)):
+            if pid is not None:
+                try:
+                    kill(pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
 
 
 # Every bootstrap alive in this emulator (spares included), so that shutdown can kill them all.
@@ -112,13 +151,27 @@ def base_environment() -> dict[str, str]:
         "LANG": "en_US.UTF-8",
         "PYTHONUNBUFFERED": "1",
         "PYTHONDONTWRITEBYTECODE": "1",  # keep the function's code folder as it was uploaded
+        # Fewer glibc malloc arenas (64 MB of address space each): they count in RLIMIT_AS.
+        "MALLOC_ARENA_MAX": "2",
     }
 
 
-def launch(log_path: Path, preload: bool) -> Child:
+def launch(log_path: Path, preload: bool, tmp_mb: int = DEFAULT_TMP_MB) -> Child:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     read_fd, write_fd = os.pipe()
     env = {**base_environment(), "AWSLAB_LIFELINE_FD": str(read_fd)}
+    command = [sys.executable, "-P", str(BOOTSTRAP)]
+    slot = uid = None
+    if CONFINEMENT.enabled:
+        # Unique: the reaper of this environment's previous process may still be removing its own.
+        slot = log_path.with_name(f"{log_path.stem}-{uuid.uuid4().hex[:8]}-task")
+        slot.mkdir(mode=0o755)
+        uid = CONFINEMENT.take_uid()
+        env["AWSLAB_SANDBOXED"] = "1"
+        if uid is not None:
+            env["AWSLAB_SANDBOX_UID"] = str(uid)
+            os.chown(slot, uid, uid)
+        command = [*CONFINEMENT.command(slot, tmp_mb, uid), *command]
     ready_read = ready_write = None
     if preload:
         ready_read, ready_write = os.pipe()
@@ -127,8 +180,8 @@ def launch(log_path: Path, preload: bool) -> Child:
     child_fds = [fd for fd in (read_fd, ready_write) if fd is not None]
     try:
         with open(log_path, "ab") as log:
-            proc = subprocess.Popen(
-                [sys.executable, "-P", str(BOOTSTRAP)],
+            proc = (_LAUNCHER.popen if slot is not None else subprocess.Popen)(
+                command,
                 env=env,
                 cwd=log_path.parent,
                 stdin=subprocess.DEVNULL,
@@ -141,20 +194,62 @@ def launch(log_path: Path, preload: bool) -> Child:
         for fd in (write_fd, ready_read):
             if fd is not None:
                 os.close(fd)
+        _release(slot, uid)
         raise
     finally:
         for fd in child_fds:
             os.close(fd)
-    child = Child(proc, write_fd, log_path, ready_read)
+    child = Child(proc, write_fd, log_path, ready_read, slot, uid, tmp_mb)
     with _children_lock:
         _children[proc.pid] = child
     threading.Thread(target=_reap, args=(child,), name=f"lambda-reaper-{proc.pid}", daemon=True).start()
     return child
 
 
+class _Launcher:
+    """Starts sandboxes from one thread that lives as long as the emulator. bwrap's
+    --die-with-parent is a parent-death signal, which Linux sends when the *thread* that started
+    the process ends: a sandbox started from a short-lived thread (the spare pool's) would die
+    with that thread."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._jobs: queue.Queue = queue.Queue()
+        self._thread: threading.Thread | None = None
+
+    def popen(self, *args, **kwargs) -> subprocess.Popen:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="lambda-launcher", daemon=True)
+                self._thread.start()
+        done: Future = Future()
+        self._jobs.put((args, kwargs, done))
+        return done.result()
+
+    def _run(self) -> None:
+        while True:
+            args, kwargs, done = self._jobs.get()
+            try:
+                done.set_result(subprocess.Popen(*args, **kwargs))
+            except BaseException as e:  # noqa: BLE001 (handed to the caller)
+                done.set_exception(e)
+
+
+_LAUNCHER = _Launcher()
+
+
+def _release(slot: Path | None, uid: int | None) -> None:
+    if slot is not None:
+        shutil.rmtree(slot, ignore_errors=True)
+    CONFINEMENT.release_uid(uid)
+
+
 def _reap(child: Child) -> None:
     code = child.proc.wait()
     child.kill()  # whatever the handler started in the group goes too
+    if child.slot is not None and code > 128:
+        code = 128 - code  # bwrap exits 128 + N when the bootstrap was killed by signal N
+    _release(child.slot, child.uid)
     os.close(child.lifeline_fd)  # (ready_fd belongs to the pool, which closes it under its lock)
     with _children_lock:
         _children.pop(child.pid, None)
@@ -176,14 +271,15 @@ class SparePool:
         self._spares: list[Child] = []
         self._filling = False
 
-    def take(self) -> Child | None:
-        """A spare that has finished its imports, if there is one."""
+    def take(self, tmp_mb: int = DEFAULT_TMP_MB) -> Child | None:
+        """A spare that has finished its imports, if there is one (with a /tmp of tmp_mb: a
+        sandbox's /tmp size is fixed when it starts)."""
         with self._lock:
             for child in [c for c in self._spares if c.exited.is_set()]:
                 child.close_ready()
                 self._spares.remove(child)
             for child in self._spares:
-                if child.preloaded():
+                if child.tmp_mb == tmp_mb and child.preloaded():
                     self._spares.remove(child)
                     return child
         return None
