@@ -45,13 +45,17 @@ docker-engine:
 
 # The wheels of awslab's dependencies under the pins (setuptools too: the image builds awslab's own
 # wheel in pip's isolated build environment). Written aside and moved in, so that an interrupted
-# run never leaves a partial wheelhouse for the build's --no-index install.
-docker-wheels: $(STAMP)
+# run never leaves a partial wheelhouse for the build's --no-index install; made again only when
+# the pins or the dependencies change.
+docker-wheels: docker/wheels/.made
+
+docker/wheels/.made: $(STAMP) pyproject.toml constraints.txt
 	rm -rf docker/.wheels.tmp
 	$(PY) -m pip wheel --quiet --disable-pip-version-check -c constraints.txt -w docker/.wheels.tmp . setuptools
 	rm -f docker/.wheels.tmp/awslab-*.whl docker/wheels/*.whl
 	mv docker/.wheels.tmp/*.whl docker/wheels/
 	rm -rf docker/.wheels.tmp
+	@touch $@
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
