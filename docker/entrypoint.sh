@@ -12,7 +12,7 @@
 set -eu
 
 : "${AWSLAB_HOME:=/var/lib/awslab}"
-: "${PYTHON:=/opt/code/localstack/.venv/bin/python}"
+: "${PYTHON:=/opt/awslab/.venv/bin/python}"
 export AWSLAB_HOME
 mkdir -p "$AWSLAB_HOME"
 

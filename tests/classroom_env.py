@@ -17,6 +17,7 @@ from sandbox import runtime, yamlio
 
 REPO = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = REPO / "docker-compose.yml"
+HOST_OVERRIDE = REPO / "docker-compose.host.yml"
 ENTRYPOINT = REPO / "docker" / "entrypoint.sh"
 
 

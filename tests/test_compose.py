@@ -1,6 +1,7 @@
-"""docker-compose.yml and the container entrypoint, without a Docker daemon (none on these machines):
-the file is validated against the Compose Specification schema (vendored, tests/schemas/), its wiring
-is checked, and the entrypoint runs both services in host mode with the compose settings."""
+"""docker-compose.yml and the container entrypoint, without a Docker daemon: the files are validated
+against the Compose Specification schema (vendored, tests/schemas/), their wiring is checked, and the
+entrypoint runs both services in host mode with the compose settings. tests/test_docker.py runs the
+stack for real in an engine."""
 
 import copy
 import json
@@ -11,7 +12,7 @@ import jsonschema
 import pytest
 import requests
 
-from sandbox import docker_runtime, runtime
+from sandbox import docker_runtime, runtime, yamlio
 from tests import classroom_env
 from tests.classroom_env import REPO, compose
 
@@ -26,6 +27,16 @@ def _errors(document) -> list[str]:
 
 def test_compose_file_is_valid_against_the_compose_specification():
     assert _errors(compose()) == []
+    assert _errors(yamlio.safe_load(classroom_env.HOST_OVERRIDE.read_text(encoding="utf-8"))) == []
+
+
+def test_host_override_puts_every_service_on_the_host_network():
+    override = yamlio.safe_load(classroom_env.HOST_OVERRIDE.read_text(encoding="utf-8"))["services"]
+    assert set(override) == set(compose()["services"])
+    for name, service in override.items():
+        assert service["network_mode"] == "host" and service["build"]["network"] == "host", name
+    # no service name to resolve on the host network: the server finds the emulator on its port
+    assert override["awslab"]["environment"]["AWSLAB_ENDPOINT"] == "http://127.0.0.1:${AWSLAB_PORT:-4566}"
 
 
 def test_the_schema_check_catches_mistakes():
@@ -40,12 +51,18 @@ def test_services_are_wired_as_the_issue_asks():
     services = compose()["services"]
     emulator, server = services["localstack"], services["awslab"]
     dockerfile = (REPO / emulator["build"]["context"] / emulator["build"]["dockerfile"]).read_text()
-    assert re.search(r"^FROM localstack/localstack:4\.14\.0$", dockerfile, re.MULTILINE)
-    # every file the image copies exists, and awslab goes into LocalStack's own environment
-    for source in re.findall(r"^COPY (.+) \S+$", dockerfile, re.MULTILINE):
+    # the base is a build argument (python:3.13-slim unless compose passes AWSLAB_BASE_IMAGE)
+    assert re.search(r"^ARG BASE=python:3\.13-slim$", dockerfile, re.MULTILINE)
+    assert emulator["build"]["args"]["BASE"] == "${AWSLAB_BASE_IMAGE:-python:3.13-slim}"
+    assert server["build"] == emulator["build"] and server["image"] == emulator["image"]
+    # every file the image copies exists
+    for source in re.findall(r"^COPY (?!--from)(.+) \S+$", dockerfile, re.MULTILINE):
         for part in source.split():
             assert (REPO / part).exists(), part
-    assert "/opt/code/localstack/.venv/bin/pip install" in dockerfile
+    # awslab with its dependencies under the pins (issue 18.1: --no-deps left out sqlglot), checked
+    instructions = "\n".join(line for line in dockerfile.splitlines() if not line.lstrip().startswith("#"))
+    assert "--no-deps" not in instructions
+    assert "-c /opt/awslab/constraints.txt /opt/awslab" in dockerfile and "pip check" in dockerfile
     assert "docker/entrypoint.sh" in dockerfile
     # the embedded runtime's shared settings file is the env_file
     assert emulator["env_file"] == ["sandbox/emulator.env"]
