@@ -27,6 +27,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+import benchlib  # noqa: E402
 
 
 def evaluator_rates(seconds: float = 1.0) -> None:
@@ -59,14 +62,7 @@ def evaluator_rates(seconds: float = 1.0) -> None:
         ("evaluate: variables+conditions", lambda: p.evaluate(rich, rich_request)),
     ]
     for name, decide in cases:
-        rates = []
-        for _ in range(5):
-            n, began = 0, time.perf_counter()
-            while time.perf_counter() - began < seconds / 5:
-                decide()
-                n += 1
-            rates.append(n / (time.perf_counter() - began))
-        print(f"{name:<34} {statistics.median(rates):>10,.0f} decisions/s", flush=True)
+        benchlib.rate(name, decide, seconds, "decisions/s")
 
 
 def _get_latencies(client, bucket: str, n: int) -> list[float]:

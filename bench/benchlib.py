@@ -35,3 +35,17 @@ def line(name: str, samples: list[float], target: str = "", unit: str = "s", wid
     values = [s * scale for s in samples]
     print(f"{name:<{width}} median {statistics.median(values):8.{digits}f} {unit}   min {min(values):8.{digits}f}   "
           f"max {max(values):8.{digits}f}   n={len(values)}  {target}", flush=True)
+
+
+def rate(name: str, work, seconds: float = 1.0, unit: str = "/s", width: int = 34) -> None:
+    """Print how often `work()` runs per second: the median of five slices of `seconds`/5."""
+    import time
+
+    rates = []
+    for _ in range(5):
+        n, began = 0, time.perf_counter()
+        while time.perf_counter() - began < seconds / 5:
+            work()
+            n += 1
+        rates.append(n / (time.perf_counter() - began))
+    print(f"{name:<{width}} {statistics.median(rates):>10,.0f} {unit}", flush=True)

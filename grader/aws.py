@@ -106,7 +106,7 @@ def journal_entry(env: Env, hop: str, request_id: str) -> dict | None:
 
 def s3_decision(env: Env, request_id: str) -> dict | None:
     """The S3 policy enforcement's journaled decision for one request (hop "s3-authorization",
-    sandbox/plugins/s3_policy/handler.py), found by the request id S3 answered with."""
+    sandbox/plugins/authz/s3.py), found by the request id S3 answered with."""
     return journal_entry(env, "s3-authorization", request_id)
 
 

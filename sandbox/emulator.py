@@ -126,14 +126,21 @@ class EmulatorClient:
         )
         return resp.json()["Removed"]
 
-    # ---- network and S3 policy enforcement (sandbox/plugins/network, sandbox/plugins/s3_policy) ----
+    # ---- network and authorization (sandbox/plugins/network, sandbox/plugins/authz) ----
 
-    def s3_enforcement(self, account_id: str, enabled: bool | None = None, set_it: bool = False) -> dict:
-        """{"account", "enabled", "default", "explicit"}; with set_it, first sets the account's switch
-        (enabled=None returns it to the emulator's default)."""
-        path = f"/_awslab/accounts/{account_id}/s3-enforcement"
+    def enforcement(self, account_id: str, enabled: bool | None = None, set_it: bool = False) -> dict:
+        """Authorization (IAM decides every call, sandbox/plugins/authz) for an account:
+        {"account", "enabled", "default", "explicit"}; with set_it, first sets the account's switch
+        (enabled=None returns it to the emulator's default, on)."""
+        path = f"/_awslab/accounts/{account_id}/enforcement"
         resp = self._call("PUT", path, json={"enabled": enabled}) if set_it else self._call("GET", path)
         return resp.json()
+
+    s3_enforcement = enforcement  # the older name: one switch covers S3 and every other service
+
+    def authz_stats(self) -> dict:
+        """The authorization handler's counters (requests, decisions, refusals)."""
+        return self._call("GET", "/_awslab/authz/stats").json()
 
     def imds_endpoint(self, account_id: str, region: str, instance_id: str) -> str | None:
         """A URL of the instance's metadata service that SDKs can call unsigned, as on an instance

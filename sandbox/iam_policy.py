@@ -391,7 +391,57 @@ def _as_list(value) -> list:
     return value if isinstance(value, list) else [value]
 
 
+class _ActionIndex:
+    """The Action (or NotAction) list of one statement, indexed by service prefix, so a statement
+    with thousands of patterns (AWS managed ReadOnlyAccess) costs a few look-ups per request."""
+
+    __slots__ = ("exact", "prefixes", "others", "stmt")
+
+    def __init__(self, patterns: list, stmt: dict):
+        self.stmt = stmt  # keeps the statement alive while its id() keys this index
+        self.exact: set[str] = set()
+        self.prefixes: dict[str, list[str]] = {}
+        self.others: list = []
+        for pattern in patterns:
+            low = str(pattern).lower()
+            service, sep, rest = low.partition(":")
+            if "*" not in low and "?" not in low:
+                self.exact.add(low)
+            elif sep and "*" not in service and "?" not in low and rest.find("*") == len(rest) - 1:
+                self.prefixes.setdefault(service, []).append(low[:-1])
+            else:
+                self.others.append(_action_matcher(low))
+
+    def match(self, value: str) -> bool:
+        low = value.lower()
+        if low in self.exact:
+            return True
+        for prefix in self.prefixes.get(low.partition(":")[0], ()):
+            if low.startswith(prefix):
+                return True
+        return any(m(low) for m in self.others)
+
+
+_ACTION_INDEXES: dict[tuple[int, str], _ActionIndex] = {}
+
+
+def _action_index(stmt: dict, name: str) -> _ActionIndex:
+    key = (id(stmt), name)
+    found = _ACTION_INDEXES.get(key)
+    if found is None or found.stmt is not stmt:
+        if len(_ACTION_INDEXES) > 8192:
+            _ACTION_INDEXES.clear()
+        found = _ACTION_INDEXES[key] = _ActionIndex(_as_list(stmt[name]), stmt)
+    return found
+
+
 def _matches_element(stmt, name, not_name, value, match) -> bool:
+    if match is _action_match:
+        if name in stmt:
+            return _action_index(stmt, name).match(value)
+        if not_name in stmt:
+            return not _action_index(stmt, not_name).match(value)
+        return False
     if name in stmt:
         return any(match(p, value) for p in _as_list(stmt[name]))
     if not_name in stmt:
@@ -418,8 +468,22 @@ def _glob_match(pattern: str, value: str, ignore_case: bool = False) -> bool:
     return _compiled(((pattern, False),), ignore_case).fullmatch(value) is not None
 
 
+@lru_cache(maxsize=65536)
+def _action_matcher(pattern: str):
+    """A matcher for one Action pattern. Large AWS managed policies (ReadOnlyAccess: thousands of
+    "service:Get*" patterns) are evaluated on every call once IAM decides everything: equality and
+    prefix patterns skip the regex engine, and the cache holds more patterns than re's own."""
+    low = pattern.lower()
+    if "*" not in low and "?" not in low:
+        return low.__eq__
+    if "?" not in low and low.index("*") == len(low) - 1:
+        return low[:-1] and (lambda value, prefix=low[:-1]: value.startswith(prefix)) or (lambda value: True)
+    compiled = re.compile(_glob_body(low), re.DOTALL)
+    return lambda value: compiled.fullmatch(value) is not None
+
+
 def _action_match(pattern: str, value: str) -> bool:
-    return _glob_match(str(pattern), value, ignore_case=True)
+    return _action_matcher(str(pattern))(value.lower())
 
 
 _VARIABLE = re.compile(r"\$\{([^}]*)\}")

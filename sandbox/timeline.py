@@ -122,6 +122,11 @@ def describe(entry: dict, lang: str | None = None) -> str:
         key = "hop-sts-assume-role-allowed" if e.get("outcome") == "allowed" else "hop-sts-assume-role-refused"
         return t(key, lang, caller=who(e), role=short_name(e.get("role")),
                  error=f"{e.get('error_code')}: {e.get('error_message')}")
+    if hop == "authorization":  # a refusal by the authorization plugin (sandbox/plugins/authz)
+        from .policy_explain import explain
+
+        return t("hop-authorization-refused", lang, operation=e.get("operation"), service=e.get("service"),
+                 why=explain(e, lang or "en"))
     fields = {k: v for k, v in e.items() if k not in ("seq", "time", "account", "region", "hop")}
     return f"{hop}: {json.dumps(fields, ensure_ascii=False)[:300]}"
 

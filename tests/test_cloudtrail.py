@@ -533,6 +533,10 @@ def test_user_identity_of_iam_user_and_assumed_role(learner):
     learner.logging_trail()
     iam = account.client("iam")
     iam.create_user(UserName="Alice")
+    # IAM decides every call (authz plugin): Alice and the role need a policy, as on AWS.
+    s3_reads = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["s3:ListAllMyBuckets", "s3:GetBucketLocation"], "Resource": "*"}]})
+    iam.put_user_policy(UserName="Alice", PolicyName="s3-reads", PolicyDocument=s3_reads)
     key = iam.create_access_key(UserName="Alice")["AccessKey"]
     alice = boto3.session.Session(aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"],
                                   region_name=REGION)
@@ -543,6 +547,7 @@ def test_user_identity_of_iam_user_and_assumed_role(learner):
     role = iam.create_role(RoleName="Auditor", AssumeRolePolicyDocument=json.dumps({
         "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": bob},
                                                 "Action": "sts:AssumeRole"}]}))["Role"]
+    iam.put_role_policy(RoleName="Auditor", PolicyName="s3-reads", PolicyDocument=s3_reads)
     creds = boto3.session.Session(aws_access_key_id=bob_key["AccessKeyId"], aws_secret_access_key=bob_key["SecretAccessKey"],
                                   region_name=REGION).client("sts", endpoint_url=account.endpoint).assume_role(
         RoleArn=role["Arn"], RoleSessionName="audit-session")["Credentials"]

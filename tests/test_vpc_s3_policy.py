@@ -94,13 +94,14 @@ def test_enforcement_is_per_account_and_reset_with_the_account(account):
     s3.put_bucket_policy(Bucket=bucket, Policy=_deny_all(bucket))
     client = EmulatorClient(account.endpoint)
     assert client.s3_enforcement(account.account_id) == {
-        "account": account.account_id, "enabled": False, "default": False, "explicit": False}
-    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 1  # off: today's LocalStack behaviour
-    client.s3_enforcement(account.account_id, True, set_it=True)
+        "account": account.account_id, "enabled": True, "default": True, "explicit": False}
     with pytest.raises(ClientError, match="AccessDenied"):
         s3.list_objects_v2(Bucket=bucket)
+    client.s3_enforcement(account.account_id, False, set_it=True)
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 1  # off: LocalStack's own behaviour
     client.reset_account(account.account_id)
-    assert client.s3_enforcement(account.account_id)["explicit"] is False
+    assert client.s3_enforcement(account.account_id) == {
+        "account": account.account_id, "enabled": True, "default": True, "explicit": False}
 
 
 def test_iam_user_needs_an_allow_from_identity_or_bucket_policy(account):

@@ -1,5 +1,5 @@
 """`awslab policy simulate` (would this request be allowed, and which statement decides?) and
-`awslab policy enforcement` (S3 policy enforcement for an account: show or switch)."""
+`awslab policy enforcement` (authorization of every call for an account: show or switch)."""
 
 from __future__ import annotations
 
@@ -183,22 +183,24 @@ def register(cli: click.Group) -> None:
         sys.exit(0 if decision.allowed else 1)
 
     @policy.command(help=t("help-policy-enforcement"))
+    @click.argument("setting", required=False, type=click.Choice(["on", "off", "default"]))
     @click.option("--s3", "s3_setting", type=click.Choice(["on", "off", "default"]), default=None,
                   help=t("help-policy-enforcement-s3"))
     @account_options
     @lang_option
-    def enforcement(s3_setting, account, region, endpoint, lang):
+    def enforcement(setting, s3_setting, account, region, endpoint, lang):
         from ..emulator import EmulatorClient
 
         lang = i18n.use(lang)
         acct = accounts.resolve(account, region, endpoint)
         require_emulator(acct.endpoint)
         client = EmulatorClient.for_account(acct)
-        if s3_setting is None:
-            state = client.s3_enforcement(acct.account_id)
+        setting = setting or s3_setting  # --s3 is the older spelling of the same switch
+        if setting is None:
+            state = client.enforcement(acct.account_id)
         else:
-            value = {"on": True, "off": False, "default": None}[s3_setting]
-            state = client.s3_enforcement(acct.account_id, value, set_it=True)
+            value = {"on": True, "off": False, "default": None}[setting]
+            state = client.enforcement(acct.account_id, value, set_it=True)
         click.echo(t("policy-enforcement-state", lang, account=acct.account_id,
                      state=t("policy-on" if state["enabled"] else "policy-off", lang),
                      origin=t("policy-origin-account" if state["explicit"] else "policy-origin-default", lang)))

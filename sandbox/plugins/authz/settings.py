@@ -1,9 +1,10 @@
-"""Per-account switch of S3 policy enforcement.
+"""Per-account switch of authorization (IAM decides every call).
 
-Off unless switched on: for every account with AWSLAB_ENFORCE_S3_POLICIES=1 in the emulator's
-environment, for one account through PUT /_awslab/accounts/<id>/s3-enforcement (scenarios that need
-it, such as vpc-endpoint-s3, switch it on in their setup; `awslab policy enforcement --s3 on|off`).
-An account reset drops the account's own setting.
+On by default for every account: AWSLAB_ENFORCE_POLICIES=0 in the emulator's environment switches the
+default off (the older AWSLAB_ENFORCE_S3_POLICIES is read the same way when the new one is unset).
+One account can be switched through PUT /_awslab/accounts/<id>/enforcement (`awslab policy
+enforcement on|off|default`): `off` is the escape hatch for teaching what happens without IAM. The
+setting of the account that owns the resource decides. An account reset drops the account's setting.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ _accounts: dict[str, bool] = {}
 
 
 def default() -> bool:
-    return os.environ.get("AWSLAB_ENFORCE_S3_POLICIES", "0") == "1"
+    value = os.environ.get("AWSLAB_ENFORCE_POLICIES", os.environ.get("AWSLAB_ENFORCE_S3_POLICIES", "1"))
+    return value != "0"
 
 
 def enabled(account_id: str) -> bool:

@@ -1,4 +1,5 @@
-"""GET/PUT /_awslab/accounts/<id>/s3-enforcement: is S3 policy enforcement on for the account?
+"""GET/PUT /_awslab/accounts/<id>/enforcement: is authorization on for the account? (`s3-enforcement`
+is the older name of the same switch.)
 
 PUT body {"enabled": true | false | null} (null = back to the emulator-wide default).
 Answer: {"account", "enabled", "default", "explicit"}.
@@ -16,8 +17,22 @@ from . import settings
 
 
 class EnforcementRoutes:
-    @route("/_awslab/accounts/<account_id>/s3-enforcement", methods=["GET", "PUT"])
+    @route("/_awslab/authz/stats", methods=["GET"])
+    def stats(self, request: Request) -> Response:
+        """Counters of the authorization handler (bench/bench_authz.py)."""
+        from .handler import STATS
+
+        return json_response(dict(STATS))
+
+    @route("/_awslab/accounts/<account_id>/enforcement", methods=["GET", "PUT"])
     def enforcement(self, request: Request, account_id: str) -> Response:
+        return self._switch(request, account_id)
+
+    @route("/_awslab/accounts/<account_id>/s3-enforcement", methods=["GET", "PUT"])
+    def s3_enforcement(self, request: Request, account_id: str) -> Response:
+        return self._switch(request, account_id)
+
+    def _switch(self, request: Request, account_id: str) -> Response:
         refused = bad_account(account_id)
         if refused:
             return refused
