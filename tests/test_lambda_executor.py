@@ -17,7 +17,8 @@ from botocore.config import Config
 from sandbox.emulator import EmulatorClient
 from sandbox.plugins.lambda_process.confinement import CONFINEMENT
 from sandbox.runtime import awslab_info
-from tests.lambda_functions import create_function, environment_processes, lambda_results, sqs_trigger_role, zip_source
+from tests.lambda_functions import (create_function, environment_processes, lambda_results, lambda_role,
+                                    sqs_trigger_role, zip_source)
 
 pytestmark = pytest.mark.emulator
 
@@ -152,10 +153,14 @@ def test_handler_boto3_reaches_the_emulator_with_the_role_credentials(emulator, 
         boto3.client("sqs").create_queue(QueueName="made-by-lambda")
         return boto3.client("sts").get_caller_identity()["Arn"]
     """
-    create_function(account, "uses-boto3", source)
+    # IAM decides the function's calls: its role needs sqs:CreateQueue, as on AWS.
+    role = lambda_role(account, "lambda-queue-maker")
+    account.client("iam").put_role_policy(RoleName="lambda-queue-maker", PolicyName="make-queue", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:CreateQueue", "Resource": "*"}]}))
+    create_function(account, "uses-boto3", source, role=role)
     resp, arn = _invoke(account.client("lambda"), "uses-boto3")
     assert "FunctionError" not in resp, arn
-    assert arn.startswith(f"arn:aws:sts::{account.account_id}:assumed-role/lambda-test-role/uses-boto3")
+    assert arn.startswith(f"arn:aws:sts::{account.account_id}:assumed-role/lambda-queue-maker/uses-boto3")
     urls = account.client("sqs").list_queues().get("QueueUrls", [])
     assert any(url.endswith("/made-by-lambda") for url in urls)
 
