@@ -243,3 +243,13 @@ def test_s3_operations_named_otherwise():
     assert [c.action for c in checks_for("HeadObject", {"Bucket": "b", "Key": "k"})] == ["s3:GetObject"]
     assert [c.action for c in checks_for("ListObjectsV2", {"Bucket": "b"})] == ["s3:ListBucket"]
     assert action_name("sqs", "GetQueueUrl")[0] == "sqs:GetQueueUrl"
+
+
+def test_a_plural_member_is_authorized_per_resource():
+    """StartInstances names instances by InstanceIds: AWS authorizes each instance's ARN, so a
+    role allowed to start one instance may start it (the resource is not `*`)."""
+    from sandbox.plugins.authz.actions import targets_for
+
+    found = targets_for("ec2", "StartInstances", {"InstanceIds": ["i-1", "i-2"]}, "ap-northeast-1", "123456789012")
+    assert [t.resource for t in found] == ["arn:aws:ec2:ap-northeast-1:123456789012:instance/i-1",
+                                           "arn:aws:ec2:ap-northeast-1:123456789012:instance/i-2"]

@@ -507,8 +507,8 @@ def test_no_process_outlives_the_emulator(tmp_path, cli):
             # client's read timeout, and a retried CreateFunction would then find its own function.
             account.session().client("lambda", endpoint_url=account.endpoint, config=Config(
                 read_timeout=120, retries={"max_attempts": 1})).list_functions()
-            # A role ARN that IAM never saw: loading IAM into a fresh emulator takes seconds.
-            create_function(account, f"spawner-{how}", source, role="arn:aws:iam::000000000000:role/unchecked")
+            # CreateFunction checks that Lambda may assume the role (as AWS does): a real one.
+            create_function(account, f"spawner-{how}", source, role=lambda_role(account))
             _, pids = _invoke(account.client("lambda"), f"spawner-{how}")
             assert all(_pid_alive(p) for p in pids)
             if how == "down":

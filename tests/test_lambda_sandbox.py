@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from sandbox.plugins.lambda_process.confinement import CONFINEMENT
-from tests.lambda_functions import ENVIRONMENT_ID, create_function, environment_processes
+from tests.lambda_functions import ENVIRONMENT_ID, create_function, environment_processes, lambda_role
 
 pytestmark = [pytest.mark.emulator, pytest.mark.skipif(
     not CONFINEMENT.enabled, reason=f"Lambda sandbox unavailable here: {CONFINEMENT.problem}")]
@@ -34,7 +34,7 @@ def _rss_mb(pid: int) -> int:
     raise AssertionError(f"no VmRSS for {pid}")
 
 
-def _wait_no_processes(environment_id: int, timeout: float = 5.0) -> list[int]:
+def _wait_no_processes(environment_id: int, timeout: float = 15.0) -> list[int]:
     deadline = time.monotonic() + timeout
     while (left := environment_processes(environment_id)) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -256,7 +256,7 @@ def test_without_a_sandbox_functions_still_run_and_status_says_so(tmp_path, cli)
         state = json.loads((tmp_path / "emulator.json").read_text())
         account = accounts.Account("000000000000", "ap-northeast-1", f"http://127.0.0.1:{state['port']}")
         create_function(account, "plain", f"import os\ndef lambda_handler(e, c):\n    return {ENVIRONMENT_ID}\n",
-                        role="arn:aws:iam::000000000000:role/unchecked")
+                        role=lambda_role(account))
         resp, environment, _ = _invoke(account.client("lambda"), "plain")
         assert "FunctionError" not in resp and environment < 0  # unconfined: minus its host pid
         status = cli("status", "--lang", "ja", env=env)

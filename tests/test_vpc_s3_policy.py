@@ -351,7 +351,7 @@ def test_exec_in_classroom_mode_gets_the_instance_role_only_for_its_own_account(
     out = run_cli("exec", "--instance", instance, "--account", learner.account_id, "--endpoint", classroom.endpoint,
                   "--", sys.executable, "-c", script, env={"AWSLAB_HOME": str(classroom.home)})
     assert out.returncode == 0, out.stderr
-    identity = EmulatorClient(classroom.endpoint).identity(out.stdout.strip())
+    identity = EmulatorClient.for_account(account).identity(out.stdout.strip())  # signed: a guarded route
     assert identity["arn"] == f"arn:aws:sts::{learner.account_id}:assumed-role/Ec2InClass/{instance}"
     # Another learner's signature does not open this account's instance metadata.
     intruder = EmulatorClient.for_account(Account(learner.account_id, "ap-northeast-1", classroom.endpoint,

@@ -102,15 +102,33 @@ def _fill(template: str, params: dict, region: str, account: str) -> str:
             return region
         if var == "Account":
             return account
-        low = var.lower()
-        for candidate in (low, low.removesuffix("namewithpath").rstrip() + "name", low + "name", low + "id",
-                          low.removesuffix("name"), low.removesuffix("id"), "name"):
+        for candidate in _candidates(var):
             text = members.get(candidate)
             if text:
                 return text.rsplit("/", 1)[-1] if text.startswith("arn:") else text
         return "*"
 
     return _VARIABLE.sub(value, template)
+
+
+def _candidates(var: str) -> tuple[str, ...]:
+    """Request member names (lower case) that may hold an ARN format's variable (${InstanceId} is
+    the member InstanceId, ${FunctionName} FunctionName, ${QueueName} QueueName, ...)."""
+    low = var.lower()
+    return (low, low.removesuffix("namewithpath").rstrip() + "name", low + "name", low + "id",
+            low.removesuffix("name"), low.removesuffix("id"), "name")
+
+
+def _per_item(template: str, params: dict) -> list[dict]:
+    """One parameter set per element of a plural member (StartInstances' InstanceIds): AWS
+    authorizes each instance named, so a policy on one instance's ARN allows just that one."""
+    plural = {k.lower().removesuffix("s"): v for k, v in params.items()
+              if isinstance(v, list) and v and all(isinstance(x, str) for x in v)}
+    for var in _VARIABLE.findall(template):
+        for candidate in _candidates(var):
+            if candidate in plural and not isinstance(params.get(candidate), str):
+                return [{**params, candidate: item} for item in plural[candidate]]
+    return [params]
 
 
 def _arn_parts(text: str) -> list[str] | None:
@@ -135,7 +153,8 @@ def targets_for(service: str, operation: str, params: dict, region: str, account
         if parts and parts[4].isdigit():
             owner = parts[4]
             break
-    return [Target(action, _fill(arns[0], params, region, owner), owner if owner != account else None)]
+    return [Target(action, _fill(arns[0], each, region, owner), owner if owner != account else None)
+            for each in _per_item(arns[0], params)]
 
 
 # ---- services with resource-based policies ---------------------------------------------------
