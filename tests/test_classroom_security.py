@@ -413,3 +413,14 @@ def test_a_runaway_athena_query_is_stopped_and_starves_no_other_account(classroo
     assert status["StateChangeReason"] == "EXCEEDED_TIME_LIMIT: Query exceeded the maximum execution time limit of 0.13m"
     assert status["AthenaError"]["ErrorType"] == 206
     heavy_client.stop_query_execution(QueryExecutionId=heavy[1])
+
+
+def test_an_instance_id_with_twelve_digits_is_not_an_account():
+    """A guarded route names its account as a path segment; an instance id such as
+    i-0a123456789012b holds 12 digits in a row but names no account (it made the grader's own
+    signed call look like another account's)."""
+    from sandbox.plugins.sigv4 import routes
+
+    path = "/_awslab/network/111122223333/ap-northeast-1/i-0a123456789012b/s3"
+    assert routes.rule("GET", path) == routes.ACCOUNT
+    assert routes.path_accounts(path) == {"111122223333"}

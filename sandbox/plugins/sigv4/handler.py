@@ -199,7 +199,7 @@ class SignatureCheck:
         elif path.startswith("/_aws/"):
             named = routes.named_accounts(path, request.environ.get("QUERY_STRING", ""), body)
         else:
-            named = set(routes.ACCOUNT_ID.findall(path))
+            named = routes.path_accounts(path)
         if not named:
             raise refuse("awslab", "instructor-only", path)
         identity = self.authenticate(request, "awslab")

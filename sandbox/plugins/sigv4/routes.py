@@ -51,10 +51,16 @@ def rule(method: str, path: str) -> str:
     if _IDENTITY.match(path):
         return KEY_OWNER
     if path.startswith("/_awslab/"):
-        return ACCOUNT if ACCOUNT_ID.search(path) else INSTRUCTOR
+        return ACCOUNT if path_accounts(path) else INSTRUCTOR
     if path.startswith("/_aws/"):
         return ACCOUNT  # the accounts named in path, query or body; none named: instructor
     return INSTRUCTOR  # /_localstack/*
+
+
+def path_accounts(path: str) -> set[str]:
+    """The accounts an awslab route's path names: its segments that are an account id. Not any 12
+    digits in it: an instance id (i-0a123456789012b) may hold a run of 12 digits."""
+    return {segment for segment in path.split("/") if len(segment) == 12 and segment.isdigit()}
 
 
 def identity_key(path: str) -> str | None:
