@@ -230,7 +230,7 @@ def test_exception_table_names_actions_of_the_reference():
      ("lambda:InvokeFunction", "arn:aws:lambda:ap-northeast-1:222233334444:function:f:prod", "222233334444")),
     ("iam", "GetRole", {"RoleName": "r"}, ("iam:GetRole", "arn:aws:iam::111122223333:role/r", None)),
     ("ec2", "StartInstances", {"InstanceIds": ["i-1"]},
-     ("ec2:StartInstances", "arn:aws:ec2:ap-northeast-1:111122223333:instance/*", None)),
+     ("ec2:StartInstances", "arn:aws:ec2:ap-northeast-1:111122223333:instance/i-1", None)),
     ("events", "PutEvents", {"Entries": [{"EventBusName": "arn:aws:events:ap-northeast-1:222233334444:event-bus/b"}]},
      ("events:PutEvents", "arn:aws:events:ap-northeast-1:222233334444:event-bus/b", "222233334444")),
 ])
