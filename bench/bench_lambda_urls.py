@@ -13,7 +13,6 @@ Usage: python bench/bench_lambda_urls.py [--runs N]
 from __future__ import annotations
 
 import statistics
-import time
 from urllib.parse import urlsplit
 
 import benchlib
@@ -21,12 +20,6 @@ from bench_core import awslab  # the `awslab` command in a subprocess, failing l
 
 ACCOUNT = "000000000043"
 HANDLER = "def lambda_handler(event, context):\n    return {'statusCode': 200, 'body': 'ok'}\n"
-
-
-def timed(call) -> float:
-    began = time.perf_counter()
-    call()
-    return time.perf_counter() - began
 
 
 def main() -> None:
@@ -63,9 +56,9 @@ def main() -> None:
 
         for call in (invoke, by_host, by_path):  # warm everything up; not counted
             call()
-        warm = [timed(invoke) for _ in range(args.runs)]
-        host = [timed(by_host) for _ in range(args.runs)]
-        path = [timed(by_path) for _ in range(args.runs)]
+        warm = [benchlib.timed(invoke) for _ in range(args.runs)]
+        host = [benchlib.timed(by_host) for _ in range(args.runs)]
+        path = [benchlib.timed(by_path) for _ in range(args.runs)]
         ms = dict(unit="ms", width=40)
         benchlib.line("warm Invoke (boto3)", warm, **ms)
         benchlib.line("function URL, Host form", host, **ms)

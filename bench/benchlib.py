@@ -11,6 +11,7 @@ import os
 import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -27,6 +28,13 @@ def start(doc: str, default_runs: int, options=None) -> argparse.Namespace:
     os.environ["AWSLAB_LANG"] = "en"
     sys.path.insert(0, str(REPO))
     return args
+
+
+def timed(call) -> float:
+    """Seconds one call takes."""
+    began = time.perf_counter()
+    call()
+    return time.perf_counter() - began
 
 
 def line(name: str, samples: list[float], target: str = "", unit: str = "s", width: int = 28) -> None:
